@@ -1,0 +1,119 @@
+//! Wiring: validated settings in, a running server out. This is the one place that chooses the
+//! store backend, opens the master key and assembles the core.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::config::{MasterKeySource, Settings};
+use crate::core::keys::KeyService;
+use crate::core::{Clock, Core};
+use crate::crypto::keys::MasterKey;
+use crate::crypto::password::PasswordHasher;
+use crate::crypto::random::Random;
+use crate::http::{self, AppState};
+use crate::store;
+
+/// Opens the store and the master key and builds the core.
+pub async fn build_core(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+) -> anyhow::Result<Arc<Core>> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let store = store::open(&settings.database_url, settings.migrate_on_start).await?;
+    let master = match &settings.master_key {
+        MasterKeySource::Inline(text) => MasterKey::from_base64(text)?,
+        MasterKeySource::File(path) => MasterKey::load_or_create(path, random.as_ref())?,
+    };
+    let hasher = PasswordHasher::new(
+        settings.hash_cost,
+        settings.max_concurrent_hashes,
+        random.clone(),
+    )?;
+    let keys = KeyService::start(
+        store.clone(),
+        master.clone(),
+        random.as_ref(),
+        settings.signing_alg,
+        clock.now_ms(),
+    )
+    .await?;
+    let core = Core::new(
+        store,
+        clock,
+        random,
+        hasher,
+        keys,
+        settings.policy.clone(),
+        &master.digest_root(),
+    );
+    if settings.demo {
+        let added = core.add_demo_users().await?;
+        tracing::info!(users.added = added, "demo users ready");
+    }
+    Ok(Arc::new(core))
+}
+
+/// A server accepting connections in the background.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub core: Arc<Core>,
+    pub task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Builds everything and starts serving on `listener`.
+pub async fn start(
+    settings: &Settings,
+    listener: TcpListener,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+) -> anyhow::Result<RunningServer> {
+    let core = build_core(settings, clock, random).await?;
+    let state = AppState {
+        core: core.clone(),
+        cookie_secure: settings.cookie_secure,
+        max_body_bytes: settings.max_body_bytes,
+        max_header_bytes: settings.max_header_bytes,
+    };
+    let router = http::router(state, Duration::from_secs(settings.request_timeout_secs));
+    let addr = listener.local_addr()?;
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    });
+    Ok(RunningServer { addr, core, task })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

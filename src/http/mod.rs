@@ -1,0 +1,83 @@
+//! The HTTP layer: routes, request limits, tracing, and the answers of each dialect. Handlers
+//! are thin: they parse, call one core function, and shape the result.
+
+mod auth;
+mod body;
+mod cookies;
+pub mod error;
+mod wellknown;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::core::Core;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Arc<Core>,
+    /// Mark token cookies `Secure`.
+    pub cookie_secure: bool,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Largest accepted total of request header names and values.
+    pub max_header_bytes: usize,
+}
+
+/// Builds the router with all routes and limits.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/user/login", post(auth::login))
+        .route("/users/login", post(auth::login))
+        .route("/auth/me", get(auth::me))
+        .route("/user/me", get(auth::me))
+        .route("/users/me", get(auth::me))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/.well-known/jwks.json", get(wellknown::jwks))
+        .route("/healthz", get(wellknown::healthz))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), limit_headers))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // The matched route, never the raw URI: queries may carry codes or tokens.
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str);
+            tracing::info_span!("request", http.method = %req.method(), http.route = route)
+        }))
+        .with_state(state)
+}
+
+/// Refuses requests whose headers add up to more than the limit (RFC 6585 §5).
+async fn limit_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let total: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    if total > state.max_header_bytes {
+        let body = Json(json!({"message": "Request headers are too large"}));
+        return (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, body).into_response();
+    }
+    next.run(req).await
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"message": "Not found"}))).into_response()
+}

@@ -1,0 +1,222 @@
+//! The `frontdesk` command: run the server, manage users, apply migrations.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use frontdesk::app;
+use frontdesk::config::RawConfig;
+use frontdesk::core::accounts::NewAccount;
+use frontdesk::core::clock::SystemClock;
+use frontdesk::core::Core;
+use frontdesk::crypto::random::OsRandom;
+use frontdesk::crypto::secret::Secret;
+use tracing_subscriber::EnvFilter;
+
+/// Frontdesk: a self-hosted identity server.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration file (TOML). `FRONTDESK_*` environment variables override it.
+    #[arg(long, global = true, env = "FRONTDESK_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Add the demo users (emilys / emilyspass and others) if they are missing.
+    #[arg(long)]
+    demo: bool,
+    /// Address to listen on, overriding the configuration.
+    #[arg(long)]
+    bind: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from the first line of standard input.
+    Add(UserAddArgs),
+    /// List users.
+    List,
+    /// Disable a user and end all of their sessions.
+    Disable { user: String },
+    /// Enable a disabled user.
+    Enable { user: String },
+    /// Set a user's password (read from standard input) and end all of their sessions.
+    SetPassword { user: String },
+}
+
+#[derive(Args)]
+struct UserAddArgs {
+    username: String,
+    #[arg(long)]
+    email: String,
+    #[arg(long, default_value = "")]
+    first_name: String,
+    #[arg(long, default_value = "")]
+    last_name: String,
+    #[arg(long, default_value = "")]
+    gender: String,
+    /// `user` or `admin`.
+    #[arg(long, default_value = "user")]
+    role: String,
+    /// Create the account without a password (nobody can log in until one is set).
+    #[arg(long)]
+    no_password: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("FRONTDESK_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut raw = RawConfig::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve(args) => {
+            raw.demo |= args.demo;
+            if let Some(bind) = args.bind {
+                raw.bind = bind;
+            }
+            serve(raw).await
+        }
+        Command::Migrate => {
+            let settings = raw.validate()?;
+            std::fs::create_dir_all(&settings.data_dir)?;
+            frontdesk::store::open(&settings.database_url, true).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::User(command) => {
+            raw.demo = false;
+            let core = core_for_cli(raw).await?;
+            user_command(&core, command).await
+        }
+    }
+}
+
+async fn serve(raw: RawConfig) -> anyhow::Result<()> {
+    let settings = raw.validate()?;
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .with_context(|| format!("binding {}", settings.bind))?;
+    let server = app::start(
+        &settings,
+        listener,
+        Arc::new(SystemClock),
+        Arc::new(OsRandom::default()),
+    )
+    .await?;
+    tracing::info!(addr = %server.addr, issuer = %settings.policy.issuer, "frontdesk is listening");
+    server.task.await??;
+    Ok(())
+}
+
+async fn core_for_cli(raw: RawConfig) -> anyhow::Result<Arc<Core>> {
+    let settings = raw.validate()?;
+    app::build_core(
+        &settings,
+        Arc::new(SystemClock),
+        Arc::new(OsRandom::default()),
+    )
+    .await
+}
+
+async fn user_command(core: &Core, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add(args) => {
+            let password = if args.no_password {
+                None
+            } else {
+                Some(read_password()?)
+            };
+            let user = core
+                .create_account(NewAccount {
+                    username: args.username,
+                    email: args.email,
+                    password,
+                    first_name: args.first_name,
+                    last_name: args.last_name,
+                    gender: args.gender,
+                    role: args.role,
+                    ..NewAccount::default()
+                })
+                .await?;
+            println!("created user {} (id {})", user.username, user.id);
+        }
+        UserCommand::List => {
+            println!(
+                "{:>6}  {:<24} {:<8} {:<8}",
+                "id", "username", "role", "status"
+            );
+            for user in core.store.list_users().await? {
+                let status = if user.is_disabled {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:>6}  {:<24} {:<8} {:<8}",
+                    user.id, user.username, user.role, status
+                );
+            }
+        }
+        UserCommand::Disable { user } => {
+            let user = core.find_account(&user).await?;
+            core.set_disabled(user.id, true).await?;
+            println!("disabled {} and ended their sessions", user.username);
+        }
+        UserCommand::Enable { user } => {
+            let user = core.find_account(&user).await?;
+            core.set_disabled(user.id, false).await?;
+            println!("enabled {}", user.username);
+        }
+        UserCommand::SetPassword { user } => {
+            let user = core.find_account(&user).await?;
+            core.set_password(user.id, &read_password()?).await?;
+            println!(
+                "password set for {}; their sessions were ended",
+                user.username
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Reads a password from the first line of standard input (without its line ending).
+fn read_password() -> anyhow::Result<Secret> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(!password.is_empty(), "no password on standard input");
+    Ok(Secret::new(password))
+}
