@@ -71,7 +71,8 @@ pub struct RunningServer {
     pub task: JoinHandle<std::io::Result<()>>,
 }
 
-/// Builds everything and starts serving on `listener`.
+/// Builds everything and starts serving on `listener`, with the periodic signing-key reload
+/// running alongside.
 pub async fn start(
     settings: &Settings,
     listener: TcpListener,
@@ -88,10 +89,15 @@ pub async fn start(
     let router = http::router(state, Duration::from_secs(settings.request_timeout_secs));
     let addr = listener.local_addr()?;
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let reload_period = Duration::from_secs(settings.key_reload_secs);
+    let keys_core = core.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        let serve = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal());
+        // Keys added by other nodes (or `frontdesk keys rotate`) reach this node's ring.
+        tokio::select! {
+            served = serve => served,
+            never = keys_core.keys.reload_every(reload_period) => match never {},
+        }
     });
     Ok(RunningServer { addr, core, task })
 }

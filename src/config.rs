@@ -27,7 +27,8 @@ pub struct RawConfig {
     pub bind: String,
     /// Where the embedded database and the master key file live.
     pub data_dir: PathBuf,
-    /// `sqlite:` URL; empty means `frontdesk.db` in the data directory.
+    /// `sqlite:`, `postgres://` or `postgresql://` URL; empty means `frontdesk.db` in the data
+    /// directory. Also `FRONTDESK_DATABASE_URL`.
     pub database_url: String,
     /// The public base URL of this server; tokens carry it as `iss`.
     pub issuer: String,
@@ -37,8 +38,12 @@ pub struct RawConfig {
     pub master_key_file: Option<PathBuf>,
     /// Add the demo users at start.
     pub demo: bool,
-    /// Apply database migrations at start.
+    /// Apply database migrations at start (`frontdesk migrate` applies them on demand). Turn it
+    /// off when an operator runs `frontdesk migrate` once before a rolling upgrade.
     pub migrate_on_start: bool,
+    /// Seconds between two reloads of the signing keys from the database, so that keys added
+    /// by another node are published and trusted here too (docs/multi-node.md).
+    pub key_reload_seconds: u32,
     /// Algorithm of newly generated signing keys: `EdDSA` or `ES256`.
     pub signing_alg: String,
     /// Mark cookies `Secure`; by default, whenever the issuer is an https URL.
@@ -92,6 +97,7 @@ impl Default for RawConfig {
             master_key_file: None,
             demo: false,
             migrate_on_start: true,
+            key_reload_seconds: 5,
             signing_alg: "EdDSA".into(),
             cookie_secure: None,
             tokens: RawTokens::default(),
@@ -155,6 +161,7 @@ pub struct Settings {
     pub master_key: MasterKeySource,
     pub demo: bool,
     pub migrate_on_start: bool,
+    pub key_reload_secs: u64,
     pub signing_alg: KeyAlg,
     pub cookie_secure: bool,
     pub hash_cost: HashCost,
@@ -175,7 +182,11 @@ impl RawConfig {
             }
             figment = figment.merge(Toml::file(file));
         }
-        figment = figment.merge(Env::prefixed("FRONTDESK_").split("__").ignore(&["config"]));
+        figment = figment.merge(Env::prefixed("FRONTDESK_").split("__").ignore(&[
+            "config",
+            "log",
+            "test_database_url",
+        ]));
         figment.extract().context("invalid configuration")
     }
 
@@ -202,8 +213,14 @@ impl RawConfig {
         } else {
             self.database_url.clone()
         };
-        if !database_url.starts_with("sqlite:") {
-            bail!("database_url: only sqlite: URLs are supported");
+        if !crate::store::is_supported_url(&database_url) {
+            bail!(
+                "database_url: expected a {} URL",
+                crate::store::SUPPORTED_SCHEMES
+            );
+        }
+        if !(1..=3600).contains(&self.key_reload_seconds) {
+            bail!("key_reload_seconds: must be 1 to 3600");
         }
         let master_key = match (self.master_key, self.master_key_file) {
             (Some(_), Some(_)) => bail!("set master_key or master_key_file, not both"),
@@ -261,6 +278,7 @@ impl RawConfig {
             master_key,
             demo: self.demo,
             migrate_on_start: self.migrate_on_start,
+            key_reload_secs: u64::from(self.key_reload_seconds),
             signing_alg,
             cookie_secure: self.cookie_secure.unwrap_or(issuer_url.scheme() == "https"),
             hash_cost: HashCost {
@@ -329,6 +347,26 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("signing_alg"));
+    }
+
+    #[test]
+    fn postgres_urls_are_accepted_and_unknown_schemes_refused() {
+        for url in ["postgres://u@db/fd", "postgresql://u@db/fd?sslmode=require"] {
+            let raw = RawConfig {
+                database_url: url.into(),
+                ..RawConfig::default()
+            };
+            assert_eq!(raw.validate().expect("valid").database_url, url);
+        }
+        let raw = RawConfig {
+            database_url: "mysql://db/fd".into(),
+            ..RawConfig::default()
+        };
+        assert!(raw
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("database_url"));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`http`]: routes, extractors and the mapping of errors to answers.
 //! - [`config`]: the configuration file and environment, validated once.
 //! - [`app`]: the wiring of all of the above.
+//! - [`transfer`]: export and import of a whole database, across backends.
 
 pub mod app;
 pub mod config;
@@ -16,3 +17,4 @@ pub mod core;
 pub mod crypto;
 pub mod http;
 pub mod store;
+pub mod transfer;

@@ -1,4 +1,5 @@
-//! The `frontdesk` command: run the server, manage users, apply migrations.
+//! The `frontdesk` command: run the server, manage users and signing keys, apply migrations,
+//! export and import a whole database.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -11,9 +12,11 @@ use frontdesk::app;
 use frontdesk::config::RawConfig;
 use frontdesk::core::accounts::NewAccount;
 use frontdesk::core::clock::SystemClock;
-use frontdesk::core::Core;
+use frontdesk::core::{Clock, Core};
+use frontdesk::crypto::keys::KeyAlg;
 use frontdesk::crypto::random::OsRandom;
 use frontdesk::crypto::secret::Secret;
+use frontdesk::transfer;
 use tracing_subscriber::EnvFilter;
 
 /// Frontdesk: a self-hosted identity server.
@@ -31,11 +34,39 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
-    /// Apply database migrations and exit.
+    /// Apply database migrations and exit. `serve` also applies them at start unless
+    /// `migrate_on_start = false` (FRONTDESK_MIGRATE_ON_START=false).
     Migrate,
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Write every table of the database to FILE (JSON lines, docs/export-format.md).
+    Export {
+        /// The file to create; it must not exist.
+        file: PathBuf,
+    },
+    /// Load FILE, written by `export` from either backend, into an empty database.
+    Import {
+        /// The export file to read.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a signing key that is published at once and signs from `--signs-in` seconds on.
+    /// Older keys stay published, so tokens they signed keep verifying.
+    Rotate {
+        /// Seconds before the new key starts signing. Make it longer than the JWKS cache of
+        /// any resource server that verifies Frontdesk's tokens offline.
+        #[arg(long, default_value_t = 0)]
+        signs_in: u32,
+    },
+    /// List the signing keys.
+    List,
 }
 
 #[derive(Args)]
@@ -118,7 +149,68 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let core = core_for_cli(raw).await?;
             user_command(&core, command).await
         }
+        Command::Keys(command) => {
+            raw.demo = false;
+            let settings = raw.clone().validate()?;
+            let core = core_for_cli(raw).await?;
+            keys_command(&core, settings.signing_alg, command).await
+        }
+        Command::Export { file } => {
+            let settings = raw.validate()?;
+            std::fs::create_dir_all(&settings.data_dir)?;
+            let store =
+                frontdesk::store::open(&settings.database_url, settings.migrate_on_start).await?;
+            let counts = transfer::export(store.as_ref(), &file, SystemClock.now_ms()).await?;
+            println!("exported {} to {}", summary(&counts), file.display());
+            Ok(())
+        }
+        Command::Import { file } => {
+            let settings = raw.validate()?;
+            std::fs::create_dir_all(&settings.data_dir)?;
+            let store = frontdesk::store::open(&settings.database_url, true).await?;
+            let counts = transfer::import(store.as_ref(), &file).await?;
+            println!("imported {} from {}", summary(&counts), file.display());
+            Ok(())
+        }
     }
+}
+
+/// `users: 3, sessions: 5, …`
+fn summary(counts: &transfer::RowCounts) -> String {
+    let parts: Vec<String> = counts.iter().map(|(t, n)| format!("{t}: {n}")).collect();
+    parts.join(", ")
+}
+
+async fn keys_command(core: &Core, alg: KeyAlg, command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Rotate { signs_in } => {
+            let now = core.now_ms();
+            let signs_from = now + i64::from(signs_in) * 1000;
+            let kid = core
+                .keys
+                .add_key(alg, core.random.as_ref(), now, signs_from)
+                .await?;
+            println!("{kid}");
+            eprintln!(
+                "added signing key {kid} ({}); it signs in {signs_in} s; every node picks it \
+                 up within its key_reload_seconds",
+                alg.name()
+            );
+        }
+        KeysCommand::List => {
+            println!(
+                "{:<24} {:<6} {:>15} {:>15}",
+                "kid", "alg", "created_ms", "signs_from_ms"
+            );
+            for key in core.store.list_signing_keys().await? {
+                println!(
+                    "{:<24} {:<6} {:>15} {:>15}",
+                    key.kid, key.alg, key.created_ms, key.signs_from_ms
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn serve(raw: RawConfig) -> anyhow::Result<()> {

@@ -2,19 +2,31 @@
 //!
 //! The first start generates a key of the configured algorithm. The ring is an immutable
 //! snapshot swapped as a whole, so a signature never sees a half-updated set.
+//!
+//! Several nodes share the keys through the database. Each node reloads its ring periodically
+//! ([`KeyService::reload_every`], started by the app) and, at most once a second, when a token
+//! names a key id it does not know ([`KeyService::reload_for_unknown_kid`]). A key added on
+//! another node is therefore trusted here as soon as a token signed with it arrives, and
+//! published in this node's JWKS within one reload period (docs/multi-node.md).
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
-use crate::crypto::jwt::KeyRing;
+use crate::crypto::jwt::{unverified_kid, KeyRing};
 use crate::crypto::keys::{generate, KeyAlg, MasterKey};
 use crate::crypto::random::Random;
 use crate::store::{SharedStore, SigningKeyRow};
+
+/// The shortest time between two reloads triggered by unknown key ids, so that forged tokens
+/// cannot turn into a flood of database reads.
+const UNKNOWN_KID_RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Owns the in-memory key ring.
 pub struct KeyService {
     store: SharedStore,
     master: MasterKey,
     ring: RwLock<Arc<KeyRing>>,
+    last_unknown_kid_reload: Mutex<Option<Instant>>,
 }
 
 impl KeyService {
@@ -31,6 +43,7 @@ impl KeyService {
             store,
             master,
             ring: RwLock::new(Arc::new(ring)),
+            last_unknown_kid_reload: Mutex::new(None),
         };
         if !service.ring().can_sign(now_ms) {
             service.add_key(alg, random, now_ms, now_ms).await?;
@@ -49,11 +62,59 @@ impl KeyService {
     /// Re-reads the keys from the store, picking up keys added by other nodes.
     pub async fn reload(&self) -> anyhow::Result<()> {
         let ring = KeyRing::load(&self.store.list_signing_keys().await?, &self.master)?;
+        let (before, after) = (self.ring().len(), ring.len());
         match self.ring.write() {
             Ok(mut guard) => *guard = Arc::new(ring),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(ring),
         }
+        if before != after {
+            tracing::info!(
+                keys.before = before,
+                keys.after = after,
+                "signing keys reloaded"
+            );
+        }
         Ok(())
+    }
+
+    /// Reloads the ring every `period`, for ever; failures are logged and retried at the next
+    /// tick. The app runs this next to the HTTP server.
+    pub async fn reload_every(&self, period: Duration) -> std::convert::Infallible {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await; // The first tick is immediate; the ring is fresh from start.
+        loop {
+            ticks.tick().await;
+            if let Err(err) = self.reload().await {
+                tracing::warn!(error = %err, "reloading the signing keys failed");
+            }
+        }
+    }
+
+    /// When `token` names a key id missing from the ring, reloads the ring (at most once per
+    /// second) and tells whether the key is known now; the caller then verifies again.
+    pub async fn reload_for_unknown_kid(&self, token: &str) -> bool {
+        let Some(kid) = unverified_kid(token) else {
+            return false;
+        };
+        if self.ring().contains(&kid) {
+            return false;
+        }
+        {
+            let mut last = match self.last_unknown_kid_reload.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if last.is_some_and(|at| at.elapsed() < UNKNOWN_KID_RELOAD_INTERVAL) {
+                return false;
+            }
+            *last = Some(Instant::now());
+        }
+        if let Err(err) = self.reload().await {
+            tracing::warn!(error = %err, "reloading the signing keys failed");
+            return false;
+        }
+        self.ring().contains(&kid)
     }
 
     /// Generates, seals and stores a key that signs from `signs_from_ms`, then reloads.

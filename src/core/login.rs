@@ -16,7 +16,8 @@ use crate::crypto::secret::Secret;
 pub struct LoginAttempt {
     /// A username or an email address, as typed.
     pub identifier: String,
-    pub password: Secret,
+    /// `None` when the client sent something that is not a string: it never matches.
+    pub password: Option<Secret>,
     pub lifetime: AccessLifetime,
     pub origin: RequestOrigin,
 }
@@ -25,59 +26,53 @@ impl Core {
     /// Checks a username-or-email and password and starts a session.
     pub async fn login(&self, attempt: LoginAttempt) -> Result<IssuedTokens, AuthError> {
         // Over-long input is refused before any lookup or hashing, identically for everyone.
-        if attempt.password.expose().len() > MAX_PASSWORD_BYTES {
+        let password_len = attempt.password.as_ref().map_or(0, |p| p.expose().len());
+        if password_len > MAX_PASSWORD_BYTES {
             return Err(AuthError::PasswordTooLong);
         }
         if attempt.identifier.len() > MAX_LOGIN_IDENTIFIER_BYTES {
             return Err(AuthError::InvalidCredentials);
         }
 
-        // Throttling: by client address first, then by account.
+        // Throttling: count the attempt against the client address, then the account.
         let policy = &self.policy.throttle;
-        let address_key = attempt
-            .origin
-            .client_ip
-            .as_deref()
-            .map(|ip| ThrottleKey::address(policy, ip));
-        if let Some(key) = &address_key {
-            if let Some(secs) = self.throttled_for(key).await? {
-                return Err(AuthError::Throttled {
-                    retry_after_secs: secs,
-                });
-            }
-        }
+        let address = match attempt.origin.client_ip.as_deref() {
+            Some(ip) => Some(
+                self.reserve_attempt(&ThrottleKey::address(policy, ip))
+                    .await?,
+            ),
+            None => None,
+        };
         let key = login_key(&attempt.identifier);
         let user = self.store.find_user_by_login_key(&key).await?;
         let account_key = match &user {
             Some(user) => ThrottleKey::account(policy, user.id),
             None => ThrottleKey::unknown(policy, &key),
         };
-        if let Some(secs) = self.throttled_for(&account_key).await? {
-            return Err(AuthError::Throttled {
-                retry_after_secs: secs,
-            });
-        }
+        self.reserve_attempt(&account_key).await?;
 
-        // One Argon2id verification whether or not the account exists.
+        // One Argon2id verification whether or not the account exists. A failure is already
+        // counted.
         let stored = user.as_ref().map(|u| u.password_hash.as_str());
-        let outcome = self.hasher.verify(&attempt.password, stored).await?;
+        let outcome = match &attempt.password {
+            Some(password) => self.hasher.verify(password, stored).await?,
+            // Not a string: same cost as any wrong password, never a match.
+            None => self.hasher.verify(&Secret::new(""), None).await?,
+        };
         let (user, needs_upgrade) = match (user, outcome) {
             (Some(user), Verification::Match { needs_upgrade }) => (user, needs_upgrade),
-            _ => {
-                self.record_failed_login(&account_key).await?;
-                if let Some(key) = &address_key {
-                    self.record_failed_login(key).await?;
-                }
-                return Err(AuthError::InvalidCredentials);
-            }
+            _ => return Err(AuthError::InvalidCredentials),
         };
+        self.clear_failed_logins(&account_key).await?;
+        if let Some(reservation) = &address {
+            self.release_attempt(reservation).await?;
+        }
         if user.is_disabled {
             return Err(AuthError::AccountDisabled);
         }
-        self.clear_failed_logins(&account_key).await?;
 
-        if needs_upgrade {
-            let hash = self.hasher.hash(&attempt.password).await?;
+        if let (true, Some(password)) = (needs_upgrade, &attempt.password) {
+            let hash = self.hasher.hash(password).await?;
             self.store.set_password_hash(user.id, &hash).await?;
             tracing::info!(user.id = user.id, "password hash upgraded");
         }

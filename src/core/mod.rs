@@ -9,6 +9,7 @@ pub mod error;
 pub mod identity;
 pub mod keys;
 pub mod login;
+pub mod oauth;
 pub mod policy;
 pub mod profile;
 pub mod throttle;

@@ -1,6 +1,6 @@
 //! Failed-login throttling, per account and per client address.
 //!
-//! Each failure counts against two keys: the account (by its id, so the username and the email
+//! Each attempt counts against two keys: the account (by its id, so the username and the email
 //! share one counter; an identifier naming no account is keyed by its normalised form, so
 //! throttling looks the same whether or not the account exists) and the client address. Past a
 //! number of free failures, each further failure blocks the key for a delay that doubles up to
@@ -8,9 +8,14 @@
 //! block, so an attacker can slow an account down but never lock its owner out for good: the
 //! owner gets a try every time the (capped) delay runs out, and failures are forgotten after a
 //! quiet period. State lives in the store, so every node sees the same counters.
+//!
+//! An attempt is counted as a failure *before* the password is checked, with the block it
+//! would earn, by a compare-and-swap on the key's row: of a burst of parallel guesses exactly
+//! the free ones get a password check and the rest are refused, on one node or many. A
+//! successful login then clears the account's counter and hands back the address's count.
 
-use super::Core;
-use crate::store::StoreError;
+use super::{AuthError, Core};
+use crate::store::{StoreError, ThrottleRow};
 
 /// How failures turn into delays.
 #[derive(Clone, Debug)]
@@ -70,7 +75,8 @@ impl ThrottleKey {
     /// The key of an identifier that names no account.
     pub fn unknown(policy: &ThrottlePolicy, login_key: &str) -> Self {
         Self {
-            key: format!("unknown:{login_key}"),
+            // NUL cannot be stored in PostgreSQL text; the bucket only needs to be stable.
+            key: format!("unknown:{}", login_key.replace('\0', "\u{FFFD}")),
             free: policy.account_free_failures,
         }
     }
@@ -84,37 +90,86 @@ impl ThrottleKey {
     }
 }
 
+/// An attempt counted against a key before its outcome is known.
+pub struct Reservation {
+    key: String,
+    /// The block that was in force before this attempt; restored if the attempt is released.
+    previous_blocked_until_ms: i64,
+    /// The block this attempt set (pessimistically, as if it failed).
+    blocked_until_ms: i64,
+}
+
+/// Attempts to re-read and swap before giving up under contention (and refusing, to be safe).
+const MAX_SWAPS: usize = 32;
+
 impl Core {
-    /// Seconds until `key` may try again, or `None` when it may try now.
-    pub async fn throttled_for(&self, key: &ThrottleKey) -> Result<Option<u64>, StoreError> {
-        let now = self.now_ms();
-        let Some(row) = self.store.get_throttle(&key.key).await? else {
-            return Ok(None);
-        };
-        if row.blocked_until_ms <= now {
-            return Ok(None);
+    /// Counts an attempt against `key`, or refuses it with the seconds to wait when the key is
+    /// blocked.
+    pub async fn reserve_attempt(&self, key: &ThrottleKey) -> Result<Reservation, AuthError> {
+        let policy = &self.policy.throttle;
+        for _ in 0..MAX_SWAPS {
+            let now = self.now_ms();
+            let current = self.store.get_throttle(&key.key).await?;
+            if let Some(row) = current.as_ref().filter(|row| row.blocked_until_ms > now) {
+                let wait_ms = row.blocked_until_ms - now;
+                let secs = u64::try_from((wait_ms + 999) / 1000).unwrap_or(1);
+                return Err(AuthError::Throttled {
+                    retry_after_secs: secs,
+                });
+            }
+            let forgotten = current
+                .as_ref()
+                .is_none_or(|row| row.last_failure_ms < now - policy.forget_after_ms);
+            let failures = if forgotten {
+                1
+            } else {
+                current.as_ref().map_or(1, |r| r.failures + 1)
+            };
+            let delay = policy.delay_ms(failures, key.free);
+            let next = ThrottleRow {
+                key: key.key.clone(),
+                failures,
+                last_failure_ms: now,
+                blocked_until_ms: if delay > 0 { now + delay } else { 0 },
+            };
+            if self.store.swap_throttle(current.as_ref(), &next).await? {
+                return Ok(Reservation {
+                    key: key.key.clone(),
+                    previous_blocked_until_ms: current.map_or(0, |r| r.blocked_until_ms),
+                    blocked_until_ms: next.blocked_until_ms,
+                });
+            }
         }
-        let wait_ms = row.blocked_until_ms - now;
-        Ok(Some(u64::try_from((wait_ms + 999) / 1000).unwrap_or(1)))
+        Err(AuthError::Throttled {
+            retry_after_secs: 1,
+        })
     }
 
-    /// Counts a failure against `key` and blocks it if it is past its free failures.
-    pub async fn record_failed_login(&self, key: &ThrottleKey) -> Result<(), StoreError> {
-        let now = self.now_ms();
-        let policy = &self.policy.throttle;
-        let forget_before = now - policy.forget_after_ms;
-        let failures = self
-            .store
-            .record_failure(&key.key, now, forget_before)
-            .await?;
-        let delay = policy.delay_ms(failures, key.free);
-        if delay > 0 {
-            self.store.set_blocked_until(&key.key, now + delay).await?;
+    /// Takes back an attempt that turned out not to be a failure: one count less, and the
+    /// block it set (if still the current one) lifted again.
+    pub async fn release_attempt(&self, reservation: &Reservation) -> Result<(), AuthError> {
+        for _ in 0..MAX_SWAPS {
+            let Some(current) = self.store.get_throttle(&reservation.key).await? else {
+                return Ok(());
+            };
+            let blocked_until_ms = if current.blocked_until_ms == reservation.blocked_until_ms {
+                reservation.previous_blocked_until_ms
+            } else {
+                current.blocked_until_ms
+            };
+            let next = ThrottleRow {
+                failures: (current.failures - 1).max(0),
+                blocked_until_ms,
+                ..current.clone()
+            };
+            if self.store.swap_throttle(Some(&current), &next).await? {
+                return Ok(());
+            }
         }
         Ok(())
     }
 
-    /// Forgets the failures of `key` after a successful login.
+    /// Forgets every failure of `key`: its owner has just proved the password.
     pub async fn clear_failed_logins(&self, key: &ThrottleKey) -> Result<(), StoreError> {
         self.store.clear_throttle(&key.key).await
     }

@@ -248,11 +248,13 @@ impl Core {
         now: i64,
     ) -> Result<IssuedTokens, AuthError> {
         let iat = now / 1000;
+        // Never past the end of the session, for resource servers that verify offline.
+        let exp = (iat + lifetime.secs()).min(session.expires_ms / 1000);
         let claims = AccessClaims {
             iss: self.policy.issuer.clone(),
             sub: user.id.to_string(),
             aud: self.policy.audience.clone(),
-            exp: iat + lifetime.secs(),
+            exp,
             iat,
             jti: self.random.token(12),
             client_id: session.client_id.clone(),
@@ -268,7 +270,7 @@ impl Core {
         let access_token = self.keys.ring().sign(now, ACCESS_TOKEN_TYP, &claims)?;
         Ok(IssuedTokens {
             access_token,
-            access_lifetime_secs: lifetime.secs(),
+            access_lifetime_secs: exp - iat,
             refresh_token,
             refresh_lifetime_secs: ((session.expires_ms - now) / 1000).max(0),
             user,
@@ -294,7 +296,13 @@ impl Core {
     /// Verifies an access token and checks that its session and user are still in good
     /// standing; returns the user.
     pub async fn authenticate(&self, token: &str) -> Result<(AccessClaims, UserRow), AuthError> {
-        let claims = self.verify_access_token(token)?;
+        let claims = match self.verify_access_token(token) {
+            // Signed with a key another node added since our last reload?
+            Err(AuthError::InvalidToken) if self.keys.reload_for_unknown_kid(token).await => {
+                self.verify_access_token(token)?
+            }
+            verified => verified?,
+        };
         let (session, user) = self
             .store
             .get_session_with_user(&claims.sid)

@@ -138,6 +138,21 @@ impl KeyRing {
         Ok(data.claims)
     }
 
+    /// True when the ring holds a key called `kid`.
+    pub fn contains(&self, kid: &str) -> bool {
+        self.keys.iter().any(|k| k.kid == kid)
+    }
+
+    /// The number of keys in the ring.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when the ring holds no key at all.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
     /// The public keys to publish at `now_ms`: every key until its unpublish time, including
     /// keys that will start signing later (published first, so caches have them in time).
     pub fn jwks(&self, now_ms: i64) -> Value {
@@ -149,6 +164,15 @@ impl KeyRing {
             .collect();
         serde_json::json!({ "keys": keys })
     }
+}
+
+/// The `kid` a compact JWS names in its header, unverified: only good for deciding whether the
+/// ring should be reloaded before verification, never for trusting anything.
+pub fn unverified_kid(token: &str) -> Option<String> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return None;
+    }
+    jsonwebtoken::decode_header(token).ok()?.kid
 }
 
 /// `typ` values compare case-insensitively and may carry the `application/` prefix

@@ -36,14 +36,10 @@ pub async fn login(
     let lifetime = lifetime_of(&fields, &state)?;
     // A non-string password can never match; it still takes the normal path so the answer
     // (and the throttling) are the same as for any wrong password.
-    let password = match password {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
+    let password = password.and_then(|v| v.as_str()).map(Secret::new);
     let attempt = LoginAttempt {
         identifier: identifier.to_owned(),
-        password: Secret::new(password),
+        password,
         lifetime,
         origin: origin_of(peer),
     };
@@ -181,20 +177,17 @@ fn origin_of(peer: SocketAddr) -> RequestOrigin {
 
 fn with_token_cookies(state: &AppState, issued: &IssuedTokens, mut response: Response) -> Response {
     let now = state.core.now_ms();
-    let secure = state.cookie_secure;
     let access = cookies::token_cookie(
         "accessToken",
         &issued.access_token,
         issued.access_lifetime_secs,
         now,
-        secure,
     );
     let refresh = cookies::token_cookie(
         "refreshToken",
         issued.refresh_token.expose(),
         issued.refresh_lifetime_secs,
         now,
-        secure,
     );
     response.headers_mut().append(SET_COOKIE, access);
     response.headers_mut().append(SET_COOKIE, refresh);

@@ -1,27 +1,19 @@
-//! The `accessToken` and `refreshToken` cookies: HttpOnly, Path=/, SameSite=Lax, and Secure
-//! unless the server runs on plain http.
+//! The `accessToken` and `refreshToken` cookies: HttpOnly, Path=/, SameSite=Lax. The `Secure`
+//! attribute is added to every cookie in one place, [`super::mark_cookies_secure`], unless the
+//! server runs on plain http.
 
 use axum::http::HeaderValue;
 
 /// Builds a `Set-Cookie` value for a token that lives `max_age_secs` from `now_ms`.
-pub fn token_cookie(
-    name: &str,
-    value: &str,
-    max_age_secs: i64,
-    now_ms: i64,
-    secure: bool,
-) -> HeaderValue {
+pub fn token_cookie(name: &str, value: &str, max_age_secs: i64, now_ms: i64) -> HeaderValue {
     let expires_at = std::time::UNIX_EPOCH
         + std::time::Duration::from_millis(
             u64::try_from(now_ms + max_age_secs * 1000).unwrap_or(0),
         );
-    let mut cookie = format!(
+    let cookie = format!(
         "{name}={value}; Max-Age={max_age_secs}; Path=/; Expires={}; HttpOnly; SameSite=Lax",
         httpdate::fmt_http_date(expires_at)
     );
-    if secure {
-        cookie.push_str("; Secure");
-    }
     // Token values are base64url and dots; the rest is ASCII we wrote ourselves.
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -52,13 +44,10 @@ mod tests {
 
     #[test]
     fn cookies_carry_the_required_attributes() {
-        let c = token_cookie("accessToken", "abc", 3600, 0, false);
+        let c = token_cookie("accessToken", "abc", 3600, 0);
         let text = c.to_str().expect("ascii");
         assert!(text.starts_with("accessToken=abc; Max-Age=3600; Path=/;"));
         assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax"));
-        assert!(!text.contains("Secure"));
-        let secure = token_cookie("refreshToken", "x", 1, 0, true);
-        assert!(secure.to_str().expect("ascii").ends_with("; Secure"));
     }
 
     #[test]

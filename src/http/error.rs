@@ -61,7 +61,10 @@ impl ApiError {
                 AuthError::AccountDisabled => (S::FORBIDDEN, "Account is disabled".into()),
                 AuthError::Throttled { retry_after_secs } => (
                     S::TOO_MANY_REQUESTS,
-                    format!("Too many failed logins; try again in {retry_after_secs} seconds"),
+                    format!(
+                        "Too many failed logins; try again in {retry_after_secs} second{}",
+                        if *retry_after_secs == 1 { "" } else { "s" }
+                    ),
                 ),
                 AuthError::PasswordTooLong => (
                     S::BAD_REQUEST,

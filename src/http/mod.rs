@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -48,6 +49,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/.well-known/jwks.json", get(wellknown::jwks))
         .route("/healthz", get(wellknown::healthz))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            mark_cookies_secure,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), limit_headers))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -76,6 +81,31 @@ async fn limit_headers(State(state): State<AppState>, req: Request, next: Next) 
         return (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, body).into_response();
     }
     next.run(req).await
+}
+
+/// Adds `Secure` to every cookie the server sets, unless it runs on plain http (where browsers
+/// would refuse such cookies, deletions included).
+async fn mark_cookies_secure(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    if !state.cookie_secure {
+        return response;
+    }
+    let headers = response.headers_mut();
+    let marked: Vec<HeaderValue> = headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|value| match value.to_str() {
+            Ok(text) if !text.contains("; Secure") => {
+                HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or_else(|_| value.clone())
+            }
+            _ => value.clone(),
+        })
+        .collect();
+    headers.remove(SET_COOKIE);
+    for value in marked {
+        headers.append(SET_COOKIE, value);
+    }
+    response
 }
 
 async fn not_found() -> Response {

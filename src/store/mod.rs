@@ -5,12 +5,18 @@
 //! statement here, so it holds when several nodes share one database. The backend is chosen once,
 //! in [`open`], from the database URL.
 
+pub mod export;
+pub mod postgres;
 mod sql;
 pub mod sqlite;
+mod transfer;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub use export::{EventRecord, Record, Table, UserRecord};
 
 /// A user as stored. `password_hash` is a PHC string and never leaves the core.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -50,7 +56,7 @@ pub struct NewUser {
 }
 
 /// One login: the family that all refresh tokens of that login belong to.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, Serialize, Deserialize)]
 pub struct SessionRow {
     pub id: String,
     pub user_id: i64,
@@ -64,8 +70,9 @@ pub struct SessionRow {
 }
 
 /// A refresh token, known only by its keyed digest.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, Serialize, Deserialize)]
 pub struct RefreshRow {
+    #[serde(with = "export::base64_bytes")]
     pub digest: Vec<u8>,
     pub session_id: String,
     pub generation: i64,
@@ -74,10 +81,11 @@ pub struct RefreshRow {
 }
 
 /// A signing key; the private half is encrypted under the master key.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, Serialize, Deserialize)]
 pub struct SigningKeyRow {
     pub kid: String,
     pub alg: String,
+    #[serde(with = "export::base64_bytes")]
     pub private_key_enc: Vec<u8>,
     pub public_jwk: String,
     pub created_ms: i64,
@@ -87,7 +95,7 @@ pub struct SigningKeyRow {
 }
 
 /// Failed-login bookkeeping for one throttling key (an account or a client address).
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, Serialize, Deserialize)]
 pub struct ThrottleRow {
     pub key: String,
     pub failures: i64,
@@ -128,7 +136,8 @@ pub trait Store: Send + Sync + 'static {
     // Users.
     /// Inserts a user and returns its id; `Conflict` when the username or email key is taken.
     async fn create_user(&self, user: &NewUser) -> StoreResult<i64>;
-    /// Finds the user whose username key or email key equals `key`.
+    /// Finds the user whose username key or email key equals `key`; a key with a NUL character
+    /// finds nobody.
     async fn find_user_by_login_key(&self, key: &str) -> StoreResult<Option<UserRow>>;
     async fn get_user(&self, id: i64) -> StoreResult<Option<UserRow>>;
     async fn list_users(&self) -> StoreResult<Vec<UserRow>>;
@@ -169,26 +178,48 @@ pub trait Store: Send + Sync + 'static {
 
     // Login throttling.
     async fn get_throttle(&self, key: &str) -> StoreResult<Option<ThrottleRow>>;
-    /// Counts one failure. Failures older than `forget_before_ms` are forgotten first, so the
-    /// count restarts at one. Returns the new count.
-    async fn record_failure(
+    /// Replaces the throttling row of `next.key` with `next` if, and only if, the stored row is
+    /// still `expected` (`None`: no row). Of any number of concurrent callers expecting the same
+    /// row, exactly one succeeds; the others re-read and try again.
+    async fn swap_throttle(
         &self,
-        key: &str,
-        now_ms: i64,
-        forget_before_ms: i64,
-    ) -> StoreResult<i64>;
-    async fn set_blocked_until(&self, key: &str, until_ms: i64) -> StoreResult<()>;
+        expected: Option<&ThrottleRow>,
+        next: &ThrottleRow,
+    ) -> StoreResult<bool>;
     async fn clear_throttle(&self, key: &str) -> StoreResult<()>;
 
     // Security events.
     async fn record_event(&self, event: &SecurityEvent) -> StoreResult<()>;
     async fn list_events(&self, limit: i64) -> StoreResult<Vec<SecurityEvent>>;
+
+    // Export and import: every table, row by row (docs/export-format.md).
+    /// How many rows `table` holds.
+    async fn count_rows(&self, table: Table) -> StoreResult<i64>;
+    /// Hands every row of every table in [`Table::ALL`] to `sink`, table after table, each in
+    /// primary-key order, all read from one consistent snapshot of the database.
+    async fn export_rows(&self, sink: &mut RecordSink<'_>) -> StoreResult<()>;
+    /// Inserts exported rows as they are (ids included), in one transaction.
+    async fn import_rows(&self, records: &[Record]) -> StoreResult<()>;
+    /// Ends an import: moves the id generators past the imported ids.
+    async fn finish_import(&self) -> StoreResult<()>;
 }
+
+/// Receives exported rows; an error stops the export.
+pub type RecordSink<'a> = dyn FnMut(Record) -> anyhow::Result<()> + Send + 'a;
 
 /// A store shared by every handler.
 pub type SharedStore = Arc<dyn Store>;
 
-/// Opens the database named by `url`, applying migrations when `migrate` is set.
+/// The database URL schemes [`open`] understands.
+pub const SUPPORTED_SCHEMES: &str = "sqlite:, postgres:// or postgresql://";
+
+/// True when [`open`] knows the backend of `url`.
+pub fn is_supported_url(url: &str) -> bool {
+    url.starts_with("sqlite:") || postgres::is_postgres_url(url)
+}
+
+/// Opens the database named by `url`, applying migrations when `migrate` is set. This is the one
+/// place that chooses a backend.
 pub async fn open(url: &str, migrate: bool) -> anyhow::Result<SharedStore> {
     if url.starts_with("sqlite:") {
         let store = sqlite::SqliteStore::connect(url).await?;
@@ -197,5 +228,12 @@ pub async fn open(url: &str, migrate: bool) -> anyhow::Result<SharedStore> {
         }
         return Ok(Arc::new(store));
     }
-    anyhow::bail!("unsupported database URL scheme (expected sqlite:)")
+    if postgres::is_postgres_url(url) {
+        let store = postgres::PostgresStore::connect(url).await?;
+        if migrate {
+            store.migrate().await?;
+        }
+        return Ok(Arc::new(store));
+    }
+    anyhow::bail!("unsupported database URL scheme (expected {SUPPORTED_SCHEMES})")
 }

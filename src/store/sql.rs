@@ -3,6 +3,11 @@
 //! SQLite (3.35 and later) and PostgreSQL both understand `$n` placeholders, `RETURNING` and
 //! `ON CONFLICT`, so one text per query serves both; [`impl_store!`] instantiates the trait for a
 //! backend's pool type. Schema differences live in each backend's migrations only.
+//!
+//! Every statement here is safe under PostgreSQL's default `READ COMMITTED` isolation with
+//! several nodes: the atomic rules are single statements whose `WHERE` clause is re-checked
+//! after a concurrent writer commits (`UPDATE … WHERE consumed_ms IS NULL RETURNING`), or
+//! upserts (`ON CONFLICT`), so none of them can fail with a serialization error.
 
 use super::StoreError;
 
@@ -25,6 +30,8 @@ pub(super) const SESSION_COLUMNS: &str = "id, user_id, client_id, auth_time_ms, 
 /// Implements [`super::Store`] for `$store`, a struct with a `pool: sqlx::Pool<$db>` field.
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
+        $crate::store::transfer::impl_transfer!($store, $db);
+
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             async fn ping(&self) -> $crate::store::StoreResult<()> {
@@ -58,6 +65,11 @@ macro_rules! impl_store {
             }
 
             async fn find_user_by_login_key(&self, key: &str) -> StoreResult<Option<UserRow>> {
+                // No stored key holds a NUL (PostgreSQL text cannot), so such a key names
+                // nobody on either backend; PostgreSQL would refuse the parameter outright.
+                if key.contains('\0') {
+                    return Ok(None);
+                }
                 let sql = format!(
                     "SELECT {USER_COLUMNS} FROM users WHERE username_key = $1 OR email_key = $1"
                 );
@@ -278,38 +290,42 @@ macro_rules! impl_store {
                 .map_err(map_err)
             }
 
-            async fn record_failure(
+            async fn swap_throttle(
                 &self,
-                key: &str,
-                now_ms: i64,
-                forget_before_ms: i64,
-            ) -> StoreResult<i64> {
-                let (n,): (i64,) = sqlx::query_as(
-                    "INSERT INTO login_throttle (key, failures, last_failure_ms, blocked_until_ms) \
-                     VALUES ($1, 1, $2, 0) \
-                     ON CONFLICT (key) DO UPDATE SET \
-                       failures = CASE WHEN login_throttle.last_failure_ms < $3 THEN 1 \
-                                       ELSE login_throttle.failures + 1 END, \
-                       last_failure_ms = $2 \
-                     RETURNING failures",
-                )
-                .bind(key)
-                .bind(now_ms)
-                .bind(forget_before_ms)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(map_err)?;
-                Ok(n)
-            }
-
-            async fn set_blocked_until(&self, key: &str, until_ms: i64) -> StoreResult<()> {
-                sqlx::query("UPDATE login_throttle SET blocked_until_ms = $1 WHERE key = $2")
-                    .bind(until_ms)
-                    .bind(key)
+                expected: Option<&ThrottleRow>,
+                next: &ThrottleRow,
+            ) -> StoreResult<bool> {
+                let done = match expected {
+                    None => sqlx::query(
+                        "INSERT INTO login_throttle \
+                         (key, failures, last_failure_ms, blocked_until_ms) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING",
+                    )
+                    .bind(&next.key)
+                    .bind(next.failures)
+                    .bind(next.last_failure_ms)
+                    .bind(next.blocked_until_ms)
                     .execute(&self.pool)
                     .await
-                    .map_err(map_err)?;
-                Ok(())
+                    .map_err(map_err)?,
+                    Some(old) => sqlx::query(
+                        "UPDATE login_throttle \
+                         SET failures = $1, last_failure_ms = $2, blocked_until_ms = $3 \
+                         WHERE key = $4 AND failures = $5 AND last_failure_ms = $6 \
+                           AND blocked_until_ms = $7",
+                    )
+                    .bind(next.failures)
+                    .bind(next.last_failure_ms)
+                    .bind(next.blocked_until_ms)
+                    .bind(&next.key)
+                    .bind(old.failures)
+                    .bind(old.last_failure_ms)
+                    .bind(old.blocked_until_ms)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?,
+                };
+                Ok(done.rows_affected() == 1)
             }
 
             async fn clear_throttle(&self, key: &str) -> StoreResult<()> {
@@ -347,6 +363,22 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)
+            }
+
+            async fn count_rows(&self, table: $crate::store::Table) -> StoreResult<i64> {
+                self.transfer_count(table).await
+            }
+
+            async fn export_rows(&self, sink: &mut $crate::store::RecordSink<'_>) -> StoreResult<()> {
+                self.transfer_export(sink).await
+            }
+
+            async fn import_rows(&self, records: &[$crate::store::Record]) -> StoreResult<()> {
+                self.transfer_import(records).await
+            }
+
+            async fn finish_import(&self) -> StoreResult<()> {
+                self.transfer_finish().await
             }
         }
     };

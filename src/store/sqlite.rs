@@ -22,6 +22,12 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// A read transaction is a snapshot in WAL mode already.
+    const EXPORT_SNAPSHOT: &'static [&'static str] = &[];
+
+    /// `AUTOINCREMENT` moves past explicitly inserted ids by itself.
+    const AFTER_IMPORT: &'static [&'static str] = &[];
+
     /// Opens (creating if missing) the database named by a `sqlite:` URL.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?

@@ -1,9 +1,14 @@
 //! The test harness: a real Frontdesk on 127.0.0.1:0 over a fresh database, with a manual clock
 //! that tests move instead of sleeping, and a plain HTTP client (no cookie jar, no redirects).
+//!
+//! The database is a SQLite file in the test's directory, or, when `FRONTDESK_TEST_DATABASE_URL`
+//! names a PostgreSQL database, a fresh schema of that database that is dropped with the test.
 
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use frontdesk::app::{self, RunningServer};
 use frontdesk::config::RawConfig;
@@ -11,7 +16,9 @@ use frontdesk::core::accounts::NewAccount;
 use frontdesk::core::clock::ManualClock;
 use frontdesk::core::Core;
 use frontdesk::crypto::random::OsRandom;
+use frontdesk::crypto::random::Random;
 use frontdesk::crypto::secret::Secret;
+use frontdesk::store::postgres::PostgresStore;
 use frontdesk::store::UserRow;
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -26,6 +33,7 @@ pub struct TestApp {
     pub core: Arc<Core>,
     pub client: reqwest::Client,
     pub server: RunningServer,
+    pub db: TestDatabase,
     pub dir: TempDir,
 }
 
@@ -51,7 +59,8 @@ impl TestApp {
             issuer: "http://frontdesk.test".into(),
             ..RawConfig::default()
         };
-        raw.database_url = database_url(&dir);
+        let db = TestDatabase::create(&dir).await;
+        raw.database_url = db.url.clone();
         configure(&mut raw);
         let settings = raw.validate().expect("test settings are valid");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -76,6 +85,7 @@ impl TestApp {
             core: server.core.clone(),
             client,
             server,
+            db,
             dir,
         };
         app.add_user("alice", "alice@example.com", ALICE_PASSWORD)
@@ -152,9 +162,127 @@ impl TestApp {
     }
 }
 
-/// The database for one test: a SQLite file in the test's own directory.
-fn database_url(dir: &TempDir) -> String {
-    format!("sqlite:{}", dir.path().join("test.db").display())
+/// The variable that moves the suite onto PostgreSQL, for example
+/// `FRONTDESK_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test`.
+pub const TEST_DATABASE_ENV: &str = "FRONTDESK_TEST_DATABASE_URL";
+
+/// Every test schema starts with this, followed by its creation time in Unix seconds.
+const SCHEMA_PREFIX: &str = "fdtest_";
+
+/// Schemas older than this are leftovers of killed test runs and are dropped at start.
+const STALE_AFTER_SECS: u64 = 3600;
+
+/// The database of one test. A PostgreSQL schema is dropped when this is dropped.
+pub struct TestDatabase {
+    /// The URL the server under test connects to.
+    pub url: String,
+    /// The server URL and the schema, on PostgreSQL.
+    schema: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// A fresh schema on PostgreSQL when the variable is set, otherwise a SQLite file in `dir`.
+    pub async fn create(dir: &TempDir) -> Self {
+        match Self::postgres().await {
+            Some(db) => db,
+            None => Self::sqlite(dir),
+        }
+    }
+
+    /// A SQLite database file in `dir`, whatever the environment says.
+    pub fn sqlite(dir: &TempDir) -> Self {
+        Self {
+            url: format!("sqlite:{}", dir.path().join("test.db").display()),
+            schema: None,
+        }
+    }
+
+    /// A fresh PostgreSQL schema, or `None` when the variable is not set.
+    pub async fn postgres() -> Option<Self> {
+        let base = std::env::var(TEST_DATABASE_ENV)
+            .ok()
+            .filter(|v| !v.is_empty())?;
+        let admin = PostgresStore::connect(&base)
+            .await
+            .unwrap_or_else(|e| panic!("{TEST_DATABASE_ENV}={base}: {e:#}"));
+        drop_stale_schemas(&admin).await;
+        let schema = format!(
+            "{SCHEMA_PREFIX}{}_{}",
+            unix_secs(),
+            OsRandom::default()
+                .token(9)
+                .to_ascii_lowercase()
+                .replace('-', "_")
+        );
+        admin.create_schema(&schema).await.expect("create schema");
+        admin.close().await;
+        let separator = if base.contains('?') { '&' } else { '?' };
+        Some(Self {
+            url: format!("{base}{separator}options=-c%20search_path%3D{schema}"),
+            schema: Some((base, schema)),
+        })
+    }
+
+    /// True on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.schema.is_some()
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Drops the schema, blocking: on a thread of its own with its own runtime, so that it works
+    /// from inside the test's runtime and while a failed test unwinds.
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.schema.take() else {
+            return;
+        };
+        let cleanup = std::thread::spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(err) => return eprintln!("cannot drop schema {schema}: {err}"),
+            };
+            runtime.block_on(async {
+                match PostgresStore::connect(&base).await {
+                    Ok(admin) => {
+                        if let Err(err) = admin.drop_schema(&schema).await {
+                            eprintln!("cannot drop schema {schema}: {err:#}");
+                        }
+                        admin.close().await;
+                    }
+                    Err(err) => eprintln!("cannot drop schema {schema}: {err:#}"),
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+/// Drops, once per test process, the test schemas older than an hour (left by killed runs).
+async fn drop_stale_schemas(admin: &PostgresStore) {
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if DONE.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let now = unix_secs();
+    for schema in admin.list_schemas(SCHEMA_PREFIX).await.unwrap_or_default() {
+        let created = schema
+            .strip_prefix(SCHEMA_PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|secs| secs.parse::<u64>().ok());
+        if created.is_some_and(|c| c + STALE_AFTER_SECS < now) {
+            let _ = admin.drop_schema(&schema).await;
+        }
+    }
+}
+
+fn unix_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Reads a response's JSON body.
