@@ -29,7 +29,8 @@ if [[ -n ${BENCH_DATABASE_URL:-} ]]; then
 fi
 "$BIN" serve --demo 2>"$work/server.log" &
 server=$!
-for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 600); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+curl -sf "$BASE/healthz" >/dev/null || { echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
 
 login() {
     curl -sf "$BASE/auth/login" -H 'Content-Type: application/json' \

@@ -15,6 +15,7 @@ use crate::core::{Clock, Core};
 use crate::crypto::keys::MasterKey;
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::random::Random;
+use crate::http::server::ConnectionLimits;
 use crate::http::{self, AppState};
 use crate::store;
 
@@ -24,12 +25,7 @@ pub async fn build_core(
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
 ) -> anyhow::Result<Arc<Core>> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-        format!(
-            "creating the data directory {}",
-            settings.data_dir.display()
-        )
-    })?;
+    create_private_dir(&settings.data_dir)?;
     let store = store::open(&settings.database_url, settings.migrate_on_start).await?;
     let master = match &settings.master_key {
         MasterKeySource::Inline(text) => MasterKey::from_base64(text)?,
@@ -64,6 +60,21 @@ pub async fn build_core(
     Ok(Arc::new(core))
 }
 
+/// Creates the data directory readable by its owner only: it holds password hashes, profiles
+/// and the master key file.
+fn create_private_dir(path: &std::path::Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
+        .with_context(|| format!("creating the data directory {}", path.display()))
+}
+
 /// A server accepting connections in the background.
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -85,14 +96,18 @@ pub async fn start(
         cookie_secure: settings.cookie_secure,
         max_body_bytes: settings.max_body_bytes,
         max_header_bytes: settings.max_header_bytes,
+        trusted_proxies: settings.trusted_proxies.clone().into(),
     };
     let router = http::router(state, Duration::from_secs(settings.request_timeout_secs));
     let addr = listener.local_addr()?;
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(settings.header_read_timeout_secs),
+        max_connections: settings.max_connections,
+    };
     let reload_period = Duration::from_secs(settings.key_reload_secs);
     let keys_core = core.clone();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal());
+        let serve = http::server::serve(listener, router, limits, shutdown_signal());
         // Keys added by other nodes (or `frontdesk keys rotate`) reach this node's ring.
         tokio::select! {
             served = serve => served,

@@ -5,7 +5,7 @@
 //! `FRONTDESK_TOKENS__REFRESH_GRACE_SECONDS=10`. Every secret can also be given as a file path
 //! (`master_key_file`), which keeps it out of the environment and the process list.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -84,6 +84,12 @@ pub struct RawHttp {
     pub max_body_bytes: usize,
     pub max_header_bytes: usize,
     pub request_timeout_seconds: u32,
+    /// A connection that has not sent a whole request head within this time is closed.
+    pub header_read_timeout_seconds: u32,
+    /// Connections served at once; further clients wait to be accepted.
+    pub max_connections: usize,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` header names the real client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for RawConfig {
@@ -139,6 +145,9 @@ impl Default for RawHttp {
             max_body_bytes: 64 * 1024,
             max_header_bytes: 16 * 1024,
             request_timeout_seconds: 30,
+            header_read_timeout_seconds: 10,
+            max_connections: 10_000,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -169,6 +178,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub max_header_bytes: usize,
     pub request_timeout_secs: u64,
+    pub header_read_timeout_secs: u64,
+    pub max_connections: usize,
+    pub trusted_proxies: Vec<IpAddr>,
     pub policy: Policy,
 }
 
@@ -177,8 +189,11 @@ impl RawConfig {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
         if let Some(file) = file {
-            if !file.exists() {
-                bail!("the configuration file {} does not exist", file.display());
+            if !file.is_file() {
+                bail!(
+                    "the configuration file {} does not exist or is not a file",
+                    file.display()
+                );
             }
             figment = figment.merge(Toml::file(file));
         }
@@ -238,22 +253,45 @@ impl RawConfig {
         if t.refresh_grace_seconds > 60 {
             bail!("tokens.refresh_grace_seconds: at most 60 (it is a window for retries)");
         }
-        if t.session_absolute_hours == 0 || t.session_idle_hours == 0 {
-            bail!("tokens.session_absolute_hours and session_idle_hours must be positive");
+        let ten_years_hours = 10 * 366 * 24;
+        if !(1..=ten_years_hours).contains(&t.session_absolute_hours)
+            || !(1..=ten_years_hours).contains(&t.session_idle_hours)
+        {
+            bail!("tokens.session_absolute_hours and session_idle_hours: 1 to {ten_years_hours}");
         }
         let l = &self.login;
         if l.hash_memory_kib < HashCost::OWASP.memory_kib || l.hash_passes < HashCost::OWASP.passes
         {
             bail!("login.hash_memory_kib and hash_passes: at least 19456 KiB and 2 passes");
         }
+        if l.hash_memory_kib > 4 * 1024 * 1024 || l.hash_passes > 100 {
+            bail!("login.hash_memory_kib and hash_passes: at most 4 GiB and 100 passes");
+        }
+        if l.max_concurrent_hashes > 1024 {
+            bail!("login.max_concurrent_hashes: at most 1024 (0 means one per core)");
+        }
         if l.max_delay_seconds == 0 || l.account_free_failures == 0 || l.address_free_failures == 0
         {
             bail!("login: failure allowances and max_delay_seconds must be positive");
+        }
+        if l.max_delay_seconds > 86_400 || l.forget_after_minutes == 0 {
+            bail!("login: max_delay_seconds at most 86400, forget_after_minutes positive");
         }
         let h = &self.http;
         if h.max_body_bytes < 1024 || h.max_header_bytes < 1024 || h.request_timeout_seconds == 0 {
             bail!("http: limits must be at least 1024 bytes and 1 second");
         }
+        if h.header_read_timeout_seconds == 0 || h.max_connections == 0 {
+            bail!("http.header_read_timeout_seconds and http.max_connections must be positive");
+        }
+        let trusted_proxies = h
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse::<IpAddr>()
+                    .with_context(|| format!("http.trusted_proxies: {p:?}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
 
         let hour_ms = 3_600_000i64;
         let mut policy = Policy::with_issuer(&issuer);
@@ -265,7 +303,7 @@ impl RawConfig {
             account_free_failures: i64::from(l.account_free_failures),
             address_free_failures: i64::from(l.address_free_failures),
             max_delay_ms: i64::from(l.max_delay_seconds) * 1000,
-            forget_after_ms: i64::from(l.forget_after_minutes.max(1)) * 60_000,
+            forget_after_ms: i64::from(l.forget_after_minutes) * 60_000,
             ..ThrottlePolicy::default()
         };
         let cores = std::thread::available_parallelism()
@@ -294,6 +332,9 @@ impl RawConfig {
             max_body_bytes: h.max_body_bytes,
             max_header_bytes: h.max_header_bytes,
             request_timeout_secs: u64::from(h.request_timeout_seconds),
+            header_read_timeout_secs: u64::from(h.header_read_timeout_seconds),
+            max_connections: h.max_connections,
+            trusted_proxies,
             policy,
         })
     }
@@ -378,5 +419,49 @@ mod tests {
         let settings = raw.validate().expect("valid");
         assert!(settings.cookie_secure);
         assert_eq!(settings.policy.issuer, "https://id.example.com");
+    }
+
+    #[test]
+    fn values_without_a_sane_bound_are_refused() {
+        type Change = Box<dyn Fn(&mut RawConfig)>;
+        let cases: Vec<(&str, Change)> = vec![
+            (
+                "max_concurrent_hashes",
+                Box::new(|r| r.login.max_concurrent_hashes = usize::MAX),
+            ),
+            (
+                "hash_memory_kib",
+                Box::new(|r| r.login.hash_memory_kib = u32::MAX),
+            ),
+            ("hash_passes", Box::new(|r| r.login.hash_passes = u32::MAX)),
+            (
+                "session_absolute_hours",
+                Box::new(|r| r.tokens.session_absolute_hours = 100_000_000),
+            ),
+            (
+                "forget_after_minutes",
+                Box::new(|r| r.login.forget_after_minutes = 0),
+            ),
+            (
+                "trusted_proxies",
+                Box::new(|r| r.http.trusted_proxies = vec!["proxy".into()]),
+            ),
+            ("max_connections", Box::new(|r| r.http.max_connections = 0)),
+        ];
+        for (key, change) in cases {
+            let mut raw = RawConfig::default();
+            change(&mut raw);
+            let err = raw.validate().expect_err(key).to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_directory_is_not_a_configuration_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = RawConfig::load(Some(dir.path()))
+            .expect_err("a directory")
+            .to_string();
+        assert!(err.contains("not a file"), "{err}");
     }
 }

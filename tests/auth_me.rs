@@ -186,11 +186,15 @@ async fn me_with_garbage_is_401_invalid_with_an_invalid_token_challenge() {
             "Bearer realm=\"frontdesk\", error=\"invalid_token\"",
             "{token}"
         );
+        // The access cookie is cleared; the refresh cookie is left alone, since it is what
+        // lets a cookie client recover from this answer.
         let cookies = set_cookies(&res);
-        for name in ["accessToken", "refreshToken"] {
-            let cleared = cookie_named(&cookies, name);
-            assert!(cleared.contains("Max-Age=0"), "{cleared}");
-        }
+        let cleared = cookie_named(&cookies, "accessToken");
+        assert!(cleared.contains("Max-Age=0"), "{cleared}");
+        assert!(
+            !cookies.iter().any(|c| c.starts_with("refreshToken=")),
+            "{cookies:?}"
+        );
         let body = json_of(res).await;
         assert_eq!(body, json!({"message": INVALID}), "{token}");
     }

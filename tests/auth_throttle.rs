@@ -245,3 +245,69 @@ async fn throttle_a_burst_of_parallel_guesses_gets_no_more_than_the_free_failure
         "{checked} passwords were checked in one burst: {statuses:?}"
     );
 }
+
+/// A client whose requests come from another loopback address.
+fn client_from(address: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(address.parse::<std::net::IpAddr>().expect("an address"))
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn throttle_guesses_from_elsewhere_never_block_the_owner_at_a_known_address() {
+    let app = TestApp::start().await;
+    app.login("alice", ALICE_PASSWORD).await;
+
+    // An attacker on another address blocks the account for everyone but known addresses.
+    let attacker = client_from("127.0.0.7");
+    let guess = |password: &'static str| {
+        attacker
+            .post(app.url("/auth/login"))
+            .json(&json!({"username": "alice", "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(guess("wrong-password").await.unwrap().status(), 400);
+    }
+    assert_eq!(guess("wrong-password").await.unwrap().status(), 429);
+    assert_eq!(guess(ALICE_PASSWORD).await.unwrap().status(), 429);
+
+    // The owner, from where she logged in before, is unaffected.
+    app.login("alice", ALICE_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn throttle_attempts_refused_for_a_blocked_account_do_not_count_against_the_address() {
+    let app = TestApp::start().await;
+    let attacker = client_from("127.0.0.8");
+    for _ in 0..6 {
+        attacker
+            .post(app.url("/auth/login"))
+            .json(&json!({"username": "bob", "password": "wrong-password"}))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    // From another address, 30 refused attempts on the blocked account...
+    let retrier = client_from("127.0.0.9");
+    for _ in 0..30 {
+        let res = retrier
+            .post(app.url("/auth/login"))
+            .json(&json!({"username": "bob", "password": BOB_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 429);
+    }
+
+    // ...leave that address free to log in to other accounts.
+    let res = retrier
+        .post(app.url("/auth/login"))
+        .json(&json!({"username": "alice", "password": ALICE_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

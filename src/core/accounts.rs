@@ -1,7 +1,10 @@
 //! Account administration: creating users, setting passwords, disabling. Used by the CLI, the
 //! demo data and (later) the admin API.
 
-use super::identity::{check_email, check_new_password, check_username, login_key, IdentityError};
+use super::identity::{
+    check_email, check_new_password, check_role, check_username, login_key, stored_username,
+    IdentityError,
+};
 use super::Core;
 use crate::crypto::secret::Secret;
 use crate::store::{NewUser, StoreError, UserRow};
@@ -46,6 +49,16 @@ impl From<StoreError> for AccountError {
 impl Core {
     /// Creates a user; a missing password leaves an account nobody can log in to yet.
     pub async fn create_account(&self, account: NewAccount) -> Result<UserRow, AccountError> {
+        let account = NewAccount {
+            username: stored_username(&account.username),
+            ..account
+        };
+        let role = if account.role.is_empty() {
+            "user".to_owned()
+        } else {
+            account.role.clone()
+        };
+        check_role(&role)?;
         check_username(&account.username)?;
         check_email(&account.email)?;
         let password_hash = match &account.password {
@@ -58,11 +71,6 @@ impl Core {
             }
             // Not a PHC string, so no password ever verifies against it.
             None => "!".to_owned(),
-        };
-        let role = if account.role.is_empty() {
-            "user".to_owned()
-        } else {
-            account.role
         };
         let user = NewUser {
             username_key: login_key(&account.username),

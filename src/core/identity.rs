@@ -24,8 +24,13 @@ pub fn login_key(identifier: &str) -> String {
 /// Why a proposed username, email or password was refused.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum IdentityError {
-    #[error("a username must be 1 to {MAX_USERNAME_CHARS} letters, digits, '.', '_' or '-'")]
+    #[error(
+        "a username must be 1 to {MAX_USERNAME_CHARS} letters, digits, '.', '_' or '-', \
+         and not digits only"
+    )]
     Username,
+    #[error("the role must be 'user' or 'admin'")]
+    Role,
     #[error("the email address is not valid")]
     Email,
     #[error("a password must be {MIN_PASSWORD_CHARS} characters to {MAX_PASSWORD_BYTES} bytes")]
@@ -33,14 +38,30 @@ pub enum IdentityError {
 }
 
 /// Checks a username: letters and digits of any script, plus `.`, `_` and `-`, no `@` (so it can
-/// never be confused with an email address).
+/// never be confused with an email address), and not digits only (so it can never be confused
+/// with a user id).
 pub fn check_username(username: &str) -> Result<(), IdentityError> {
     let chars = username.chars().count();
     let allowed = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-');
-    if chars == 0 || chars > MAX_USERNAME_CHARS || !username.chars().all(allowed) {
+    let is_all_digits = username.chars().all(|c| c.is_ascii_digit());
+    if chars == 0 || chars > MAX_USERNAME_CHARS || !username.chars().all(allowed) || is_all_digits {
         return Err(IdentityError::Username);
     }
     Ok(())
+}
+
+/// The form a new username is stored in: NFC, so that a name typed with combining marks is
+/// checked and shown like its precomposed twin.
+pub fn stored_username(username: &str) -> String {
+    username.nfc().collect()
+}
+
+/// Checks a role name.
+pub fn check_role(role: &str) -> Result<(), IdentityError> {
+    match role {
+        "user" | "admin" => Ok(()),
+        _ => Err(IdentityError::Role),
+    }
 }
 
 /// Checks an email address loosely: one `@`, something on each side, a dot in the domain, no
@@ -89,6 +110,9 @@ mod tests {
         assert!(check_username("a@b").is_err());
         assert!(check_username("has space").is_err());
         assert!(check_username(&"a".repeat(65)).is_err());
+        assert!(check_username("12345").is_err());
+        assert!(check_username("1a").is_ok());
+        assert!(check_username(&stored_username("jose\u{301}")).is_ok());
         assert!(check_email("emily.johnson@x.dummyjson.com").is_ok());
         assert!(check_email("no-at-sign").is_err());
         assert!(check_email("a@b@c.d").is_err());

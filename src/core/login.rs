@@ -36,7 +36,8 @@ impl Core {
 
         // Throttling: count the attempt against the client address, then the account.
         let policy = &self.policy.throttle;
-        let address = match attempt.origin.client_ip.as_deref() {
+        let ip = attempt.origin.client_ip.as_deref();
+        let address = match ip {
             Some(ip) => Some(
                 self.reserve_attempt(&ThrottleKey::address(policy, ip))
                     .await?,
@@ -45,11 +46,18 @@ impl Core {
         };
         let key = login_key(&attempt.identifier);
         let user = self.store.find_user_by_login_key(&key).await?;
-        let account_key = match &user {
+        let account = match &user {
             Some(user) => ThrottleKey::account(policy, user.id),
             None => ThrottleKey::unknown(policy, &key),
         };
-        self.reserve_attempt(&account_key).await?;
+        let bucket = self.account_bucket(account, ip).await?;
+        if let Err(refused) = self.reserve_attempt(&bucket).await {
+            // Refused unchecked: not a guess, so the address gets its count back.
+            if let Some(reservation) = &address {
+                self.release_attempt(reservation).await?;
+            }
+            return Err(refused);
+        }
 
         // One Argon2id verification whether or not the account exists. A failure is already
         // counted.
@@ -63,9 +71,13 @@ impl Core {
             (Some(user), Verification::Match { needs_upgrade }) => (user, needs_upgrade),
             _ => return Err(AuthError::InvalidCredentials),
         };
-        self.clear_failed_logins(&account_key).await?;
+        self.clear_failed_logins(&bucket).await?;
         if let Some(reservation) = &address {
             self.release_attempt(reservation).await?;
+        }
+        if let Some(ip) = ip {
+            self.remember_address(&ThrottleKey::account(policy, user.id), ip)
+                .await?;
         }
         if user.is_disabled {
             return Err(AuthError::AccountDisabled);

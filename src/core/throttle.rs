@@ -13,6 +13,10 @@
 //! would earn, by a compare-and-swap on the key's row: of a burst of parallel guesses exactly
 //! the free ones get a password check and the rest are refused, on one node or many. A
 //! successful login then clears the account's counter and hands back the address's count.
+//!
+//! So that nobody can keep an owner out by guessing against the account from elsewhere, an
+//! address where the owner logged in during the last 30 days gets a bucket of its own for that
+//! account: the account-wide block does not apply there.
 
 use super::{AuthError, Core};
 use crate::store::{StoreError, ThrottleRow};
@@ -88,6 +92,24 @@ impl ThrottleKey {
             free: policy.address_free_failures,
         }
     }
+
+    /// The key of an account as tried from an address where its owner has logged in before:
+    /// such attempts have a bucket of their own, so guesses from elsewhere cannot block them.
+    fn account_at_known_address(policy: &ThrottlePolicy, account: &str, address: &str) -> Self {
+        Self {
+            key: format!("{account}@{address}"),
+            free: policy.account_free_failures,
+        }
+    }
+}
+
+/// How long an address where the owner logged in stays "known" for the account.
+const KNOWN_ADDRESS_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// The row that records a successful login of `account` from `address`. Such rows live in the
+/// throttling table under a `known:` prefix; `last_failure_ms` holds the time of that success.
+fn known_address_row_key(account: &ThrottleKey, address: &str) -> String {
+    format!("known:{}@{address}", account.key)
 }
 
 /// An attempt counted against a key before its outcome is known.
@@ -166,6 +188,49 @@ impl Core {
                 return Ok(());
             }
         }
+        Ok(())
+    }
+
+    /// The bucket an attempt on `account` from `address` counts against: the account's own,
+    /// unless its owner has logged in from this address recently. The lookup happens for
+    /// unknown identifiers too, so its cost tells nothing about whether an account exists.
+    pub async fn account_bucket(
+        &self,
+        account: ThrottleKey,
+        address: Option<&str>,
+    ) -> Result<ThrottleKey, StoreError> {
+        let Some(address) = address else {
+            return Ok(account);
+        };
+        let known = self
+            .store
+            .get_throttle(&known_address_row_key(&account, address))
+            .await?;
+        let is_known =
+            known.is_some_and(|row| row.last_failure_ms > self.now_ms() - KNOWN_ADDRESS_MS);
+        Ok(if is_known {
+            ThrottleKey::account_at_known_address(&self.policy.throttle, &account.key, address)
+        } else {
+            account
+        })
+    }
+
+    /// Remembers that the owner of `account` logged in from `address`.
+    pub async fn remember_address(
+        &self,
+        account: &ThrottleKey,
+        address: &str,
+    ) -> Result<(), StoreError> {
+        let key = known_address_row_key(account, address);
+        let current = self.store.get_throttle(&key).await?;
+        let next = ThrottleRow {
+            key,
+            failures: 0,
+            last_failure_ms: self.now_ms(),
+            blocked_until_ms: 0,
+        };
+        // A concurrent login from the same place wrote the same fact; losing the race is fine.
+        self.store.swap_throttle(current.as_ref(), &next).await?;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! The `/auth/*` API, compatible with DummyJSON's auth API (see docs/compatibility.md for where
 //! it is deliberately stricter). Handlers only parse, call the core, and shape the answer.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
@@ -24,6 +24,7 @@ use crate::crypto::secret::Secret;
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     fields: Fields,
 ) -> Result<Response, ApiError> {
     let (username, password) = (fields.0.get("username"), fields.0.get("password"));
@@ -41,7 +42,7 @@ pub async fn login(
         identifier: identifier.to_owned(),
         password,
         lifetime,
-        origin: origin_of(peer),
+        origin: origin_of(&state, peer, &headers),
     };
     let issued = state.core.login(attempt).await?;
     let profile = Profile::from(&issued.user);
@@ -81,7 +82,7 @@ pub async fn refresh(
     let lifetime = lifetime_of(&fields, &state)?;
     let issued = state
         .core
-        .refresh(&token, lifetime, &origin_of(peer))
+        .refresh(&token, lifetime, &origin_of(&state, peer, &headers))
         .await?;
     let body = json!({
         "accessToken": issued.access_token,
@@ -169,9 +170,34 @@ fn lifetime_of(fields: &Fields, state: &AppState) -> Result<AccessLifetime, ApiE
     )?)
 }
 
-fn origin_of(peer: SocketAddr) -> RequestOrigin {
+/// The client's address: the peer, or, when the peer is a trusted reverse proxy, the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy. The header is ignored from
+/// anyone else, so clients cannot choose the address they are throttled by.
+fn origin_of(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> RequestOrigin {
+    let trusted = |ip: &IpAddr| state.trusted_proxies.contains(ip);
+    let mut client = peer.ip();
+    if trusted(&client) {
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        for hop in forwarded.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if trusted(&ip) => continue,
+                Ok(ip) => {
+                    client = ip;
+                    break;
+                }
+                // Garbage where an address should be: stop at the last trustworthy hop.
+                Err(_) => break,
+            }
+        }
+    }
     RequestOrigin {
-        client_ip: Some(peer.ip().to_string()),
+        client_ip: Some(client.to_string()),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use axum::body::to_bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
@@ -30,6 +30,15 @@ impl FromRequest<AppState> for Fields {
                     .to_ascii_lowercase()
             })
             .unwrap_or_default();
+        // A declared length over the limit is refused before reading a byte of it.
+        let declared = req
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > state.max_body_bytes as u64) {
+            return Err(ApiError::BodyTooLarge);
+        }
         let bytes = to_bytes(req.into_body(), state.max_body_bytes)
             .await
             .map_err(|_| ApiError::BodyTooLarge)?;

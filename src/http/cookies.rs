@@ -18,6 +18,12 @@ pub fn token_cookie(name: &str, value: &str, max_age_secs: i64, now_ms: i64) -> 
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The `Set-Cookie` value that deletes the access-token cookie.
+pub fn clearing_access() -> HeaderValue {
+    let [access, _] = clearing();
+    access
+}
+
 /// Two `Set-Cookie` values that delete both token cookies.
 pub fn clearing() -> [HeaderValue; 2] {
     [

@@ -115,9 +115,9 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             );
-            for cookie in cookies::clearing() {
-                headers.append(header::SET_COOKIE, cookie);
-            }
+            // Only the access cookie: the refresh cookie is what lets the client recover
+            // from this very answer, and deleting it would log the user out.
+            headers.append(header::SET_COOKIE, cookies::clearing_access());
         }
         response
     }

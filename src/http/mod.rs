@@ -5,20 +5,21 @@ mod auth;
 mod body;
 mod cookies;
 pub mod error;
+pub mod server;
 mod wellknown;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::core::Core;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Largest accepted total of request header names and values.
     pub max_header_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Arc<[IpAddr]>,
 }
 
 /// Builds the router with all routes and limits.
@@ -49,14 +52,16 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/.well-known/jwks.json", get(wellknown::jwks))
         .route("/healthz", get(wellknown::healthz))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(no_store_by_default))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             mark_cookies_secure,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), limit_headers))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+        .layer(middleware::from_fn_with_state(
             request_timeout,
+            limit_duration,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The matched route, never the raw URI: queries may carry codes or tokens.
@@ -106,6 +111,34 @@ async fn mark_cookies_secure(State(state): State<AppState>, req: Request, next: 
         headers.append(SET_COOKIE, value);
     }
     response
+}
+
+/// Answers 408 with a message when a request takes longer than the configured time.
+async fn limit_duration(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let body = Json(json!({"message": "The request took too long"}));
+            (StatusCode::REQUEST_TIMEOUT, body).into_response()
+        }
+    }
+}
+
+/// Marks every answer `Cache-Control: no-store` unless its handler chose otherwise: tokens and
+/// profiles must never sit in a cache (RFC 6749 §5.1).
+async fn no_store_by_default(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    if !response.headers().contains_key(CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+async fn method_not_allowed() -> Response {
+    let body = Json(json!({"message": "Method not allowed"}));
+    (StatusCode::METHOD_NOT_ALLOWED, body).into_response()
 }
 
 async fn not_found() -> Response {
