@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=${FRONTDESK_BIN:-target/release/frontdesk}
+BIN=${BENCH_BIN:-target/release/frontdesk}
 PORT=${PORT:-18280}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-"16 64"}
@@ -39,7 +39,10 @@ login() {
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
 access=$(login | field accessToken)
-for _ in $(seq 1 "$SESSIONS"); do login | field refreshToken; done >"$work/tokens"
+# Fresh sessions for each refresh run: a token spent in one run would be reuse in the next.
+new_sessions() {
+    for _ in $(seq 1 "$SESSIONS"); do login | field refreshToken; done >"$work/tokens"
+}
 
 echo "| backend | endpoint | conns | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|---|---|"
@@ -58,6 +61,7 @@ for c in $CONNS; do
     run "GET /auth/me" "$c" -H "Authorization: Bearer $access" "$BASE/auth/me"
 done
 for c in $CONNS; do
+    new_sessions
     run "POST /auth/refresh" "$c" -s bench/refresh.lua "$BASE/auth/refresh" -- "$work/tokens"
 done
 # One answer's body, so an error page is never counted as a success.

@@ -26,6 +26,8 @@ pub async fn build_core(
     random: Arc<dyn Random>,
 ) -> anyhow::Result<Arc<Core>> {
     create_private_dir(&settings.data_dir)?;
+
+    // The store, the master key that seals the signing keys, and the password hasher.
     let store = store::open(&settings.database_url, settings.migrate_on_start).await?;
     let master = match &settings.master_key {
         MasterKeySource::Inline(text) => MasterKey::from_base64(text)?,
@@ -36,6 +38,8 @@ pub async fn build_core(
         settings.max_concurrent_hashes,
         random.clone(),
     )?;
+
+    // The signing keys, with a first one generated on a fresh database.
     let keys = KeyService::start(
         store.clone(),
         master.clone(),
@@ -44,6 +48,8 @@ pub async fn build_core(
         clock.now_ms(),
     )
     .await?;
+
+    // The core, with the demo users if asked for.
     let core = Core::new(
         store,
         clock,
@@ -77,8 +83,11 @@ fn create_private_dir(path: &std::path::Path) -> anyhow::Result<()> {
 
 /// A server accepting connections in the background.
 pub struct RunningServer {
+    /// Where the server listens; useful when it was bound to port 0.
     pub addr: SocketAddr,
+    /// The core the server runs on, for tests and tools that act beside it.
     pub core: Arc<Core>,
+    /// The accept loop and the key reload; ends after a shutdown signal.
     pub task: JoinHandle<std::io::Result<()>>,
 }
 
@@ -91,6 +100,7 @@ pub async fn start(
     random: Arc<dyn Random>,
 ) -> anyhow::Result<RunningServer> {
     let core = build_core(settings, clock, random).await?;
+
     let state = AppState {
         core: core.clone(),
         cookie_secure: settings.cookie_secure,
@@ -99,6 +109,7 @@ pub async fn start(
         trusted_proxies: settings.trusted_proxies.clone().into(),
     };
     let router = http::router(state, Duration::from_secs(settings.request_timeout_secs));
+
     let addr = listener.local_addr()?;
     let limits = ConnectionLimits {
         header_read_timeout: Duration::from_secs(settings.header_read_timeout_secs),
@@ -122,6 +133,7 @@ async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
+
     #[cfg(unix)]
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -131,6 +143,7 @@ async fn shutdown_signal() {
             Err(_) => std::future::pending::<()>().await,
         }
     };
+
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {

@@ -48,8 +48,11 @@ pub struct RawConfig {
     pub signing_alg: String,
     /// Mark cookies `Secure`; by default, whenever the issuer is an https URL.
     pub cookie_secure: Option<bool>,
+    /// The `[tokens]` table.
     pub tokens: RawTokens,
+    /// The `[login]` table.
     pub login: RawLogin,
+    /// The `[http]` table.
     pub http: RawHttp,
 }
 
@@ -57,9 +60,13 @@ pub struct RawConfig {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawTokens {
+    /// Access-token lifetime when a client names none.
     pub access_default_minutes: u32,
+    /// How long a rotated-out refresh token may still be retried for the same successor.
     pub refresh_grace_seconds: u32,
+    /// A session ends this long after login, however active.
     pub session_absolute_hours: u32,
+    /// A session ends after this long without a refresh.
     pub session_idle_hours: u32,
 }
 
@@ -69,11 +76,17 @@ pub struct RawTokens {
 pub struct RawLogin {
     /// Concurrent Argon2id computations; 0 means one per CPU core.
     pub max_concurrent_hashes: usize,
+    /// Argon2id memory cost; at least the OWASP recommendation.
     pub hash_memory_kib: u32,
+    /// Argon2id time cost; at least the OWASP recommendation.
     pub hash_passes: u32,
+    /// Failed logins allowed per account before delays start.
     pub account_free_failures: u32,
+    /// Failed logins allowed per client address before delays start.
     pub address_free_failures: u32,
+    /// The longest delay imposed after repeated failures.
     pub max_delay_seconds: u32,
+    /// Failures older than this no longer count.
     pub forget_after_minutes: u32,
 }
 
@@ -81,8 +94,11 @@ pub struct RawLogin {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawHttp {
+    /// Larger request bodies are refused.
     pub max_body_bytes: usize,
+    /// Larger totals of header names and values are refused with 431.
     pub max_header_bytes: usize,
+    /// A request still running after this time is answered with 408.
     pub request_timeout_seconds: u32,
     /// A connection that has not sent a whole request head within this time is closed.
     pub header_read_timeout_seconds: u32,
@@ -161,33 +177,78 @@ pub enum MasterKeySource {
     File(PathBuf),
 }
 
-/// Validated settings.
+/// Validated settings. The fields mirror [`RawConfig`], with the defaults filled in and the
+/// units the server works in.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// Address and port to listen on.
     pub bind: SocketAddr,
+    /// Home of the embedded database and the default master key file.
     pub data_dir: PathBuf,
+    /// A URL of one of [`crate::store::SUPPORTED_SCHEMES`].
     pub database_url: String,
+    /// Where the master key comes from.
     pub master_key: MasterKeySource,
+    /// Add the demo users at start.
     pub demo: bool,
+    /// Apply database migrations at start.
     pub migrate_on_start: bool,
+    /// Seconds between two reloads of the signing keys from the database.
     pub key_reload_secs: u64,
+    /// Algorithm of newly generated signing keys.
     pub signing_alg: KeyAlg,
+    /// Mark cookies `Secure`.
     pub cookie_secure: bool,
+    /// Argon2id cost of new password hashes.
     pub hash_cost: HashCost,
+    /// Argon2id computations allowed at once; never 0.
     pub max_concurrent_hashes: usize,
+    /// Larger request bodies are refused.
     pub max_body_bytes: usize,
+    /// Larger totals of header names and values are refused.
     pub max_header_bytes: usize,
+    /// A request still running after this time is answered with 408.
     pub request_timeout_secs: u64,
+    /// A connection without a whole request head after this time is closed.
     pub header_read_timeout_secs: u64,
+    /// Connections served at once.
     pub max_connections: usize,
+    /// Reverse proxies whose `X-Forwarded-For` header names the real client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// The domain settings handed to the core.
     pub policy: Policy,
+}
+
+/// The top-level keys of [`RawConfig`], as the environment spells them after the prefix.
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "bind",
+    "data_dir",
+    "database_url",
+    "issuer",
+    "master_key",
+    "master_key_file",
+    "demo",
+    "migrate_on_start",
+    "key_reload_seconds",
+    "signing_alg",
+    "cookie_secure",
+    "tokens",
+    "login",
+    "http",
+];
+
+/// True when an environment key (prefix removed) is a configuration key or nested under one.
+fn is_config_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let top = key.split("__").next().unwrap_or_default();
+    TOP_LEVEL_KEYS.contains(&top)
 }
 
 impl RawConfig {
     /// Reads the defaults, then the TOML file (if any), then the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+
         if let Some(file) = file {
             if !file.is_file() {
                 bail!(
@@ -197,16 +258,22 @@ impl RawConfig {
             }
             figment = figment.merge(Toml::file(file));
         }
-        figment = figment.merge(Env::prefixed("FRONTDESK_").split("__").ignore(&[
-            "config",
-            "log",
-            "test_database_url",
-        ]));
+
+        // `FRONTDESK_CONFIG`, `_LOG` and `_TEST_DATABASE_URL` are read elsewhere, not keys here.
+        // Only variables that name a configuration key: the environment is shared with other
+        // tools (`FRONTDESK_LOG`, test and bench settings), and those must not stop the server.
+        figment = figment.merge(
+            Env::prefixed("FRONTDESK_")
+                .filter(|key| is_config_key(key.as_str()))
+                .split("__"),
+        );
+
         figment.extract().context("invalid configuration")
     }
 
     /// Checks every value and derives the settings the server runs on.
     pub fn validate(self) -> anyhow::Result<Settings> {
+        // Where to listen, and the issuer URL every token names.
         let bind: SocketAddr = self
             .bind
             .parse()
@@ -223,6 +290,8 @@ impl RawConfig {
         {
             bail!("issuer: must be an http or https URL without query or fragment");
         }
+
+        // The database, defaulting to SQLite in the data directory.
         let database_url = if self.database_url.is_empty() {
             format!("sqlite:{}", self.data_dir.join("frontdesk.db").display())
         } else {
@@ -234,78 +303,21 @@ impl RawConfig {
                 crate::store::SUPPORTED_SCHEMES
             );
         }
+
+        // Signing keys: how often to reload them, what seals them, how new ones are made.
         if !(1..=3600).contains(&self.key_reload_seconds) {
             bail!("key_reload_seconds: must be 1 to 3600");
         }
-        let master_key = match (self.master_key, self.master_key_file) {
-            (Some(_), Some(_)) => bail!("set master_key or master_key_file, not both"),
-            (Some(inline), None) => MasterKeySource::Inline(inline),
-            (None, Some(file)) => MasterKeySource::File(file),
-            (None, None) => MasterKeySource::File(self.data_dir.join("master.key")),
-        };
+        let master_key = master_key_source(self.master_key, self.master_key_file, &self.data_dir)?;
         let signing_alg = KeyAlg::parse(&self.signing_alg)
             .with_context(|| format!("signing_alg: {:?} (EdDSA or ES256)", self.signing_alg))?;
 
-        let t = &self.tokens;
-        if !(1..=43_200).contains(&t.access_default_minutes) {
-            bail!("tokens.access_default_minutes: must be 1 to 43200");
-        }
-        if t.refresh_grace_seconds > 60 {
-            bail!("tokens.refresh_grace_seconds: at most 60 (it is a window for retries)");
-        }
-        let ten_years_hours = 10 * 366 * 24;
-        if !(1..=ten_years_hours).contains(&t.session_absolute_hours)
-            || !(1..=ten_years_hours).contains(&t.session_idle_hours)
-        {
-            bail!("tokens.session_absolute_hours and session_idle_hours: 1 to {ten_years_hours}");
-        }
-        let l = &self.login;
-        if l.hash_memory_kib < HashCost::OWASP.memory_kib || l.hash_passes < HashCost::OWASP.passes
-        {
-            bail!("login.hash_memory_kib and hash_passes: at least 19456 KiB and 2 passes");
-        }
-        if l.hash_memory_kib > 4 * 1024 * 1024 || l.hash_passes > 100 {
-            bail!("login.hash_memory_kib and hash_passes: at most 4 GiB and 100 passes");
-        }
-        if l.max_concurrent_hashes > 1024 {
-            bail!("login.max_concurrent_hashes: at most 1024 (0 means one per core)");
-        }
-        if l.max_delay_seconds == 0 || l.account_free_failures == 0 || l.address_free_failures == 0
-        {
-            bail!("login: failure allowances and max_delay_seconds must be positive");
-        }
-        if l.max_delay_seconds > 86_400 || l.forget_after_minutes == 0 {
-            bail!("login: max_delay_seconds at most 86400, forget_after_minutes positive");
-        }
-        let h = &self.http;
-        if h.max_body_bytes < 1024 || h.max_header_bytes < 1024 || h.request_timeout_seconds == 0 {
-            bail!("http: limits must be at least 1024 bytes and 1 second");
-        }
-        if h.header_read_timeout_seconds == 0 || h.max_connections == 0 {
-            bail!("http.header_read_timeout_seconds and http.max_connections must be positive");
-        }
-        let trusted_proxies = h
-            .trusted_proxies
-            .iter()
-            .map(|p| {
-                p.parse::<IpAddr>()
-                    .with_context(|| format!("http.trusted_proxies: {p:?}"))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        // The nested tables, in the order an operator reads them.
+        let (t, l, h) = (&self.tokens, &self.login, &self.http);
+        check_tokens(t)?;
+        check_login(l)?;
+        let trusted_proxies = check_http(h)?;
 
-        let hour_ms = 3_600_000i64;
-        let mut policy = Policy::with_issuer(&issuer);
-        policy.default_access_secs = i64::from(t.access_default_minutes) * 60;
-        policy.refresh_grace_ms = i64::from(t.refresh_grace_seconds) * 1000;
-        policy.session_absolute_ms = i64::from(t.session_absolute_hours) * hour_ms;
-        policy.session_idle_ms = i64::from(t.session_idle_hours) * hour_ms;
-        policy.throttle = ThrottlePolicy {
-            account_free_failures: i64::from(l.account_free_failures),
-            address_free_failures: i64::from(l.address_free_failures),
-            max_delay_ms: i64::from(l.max_delay_seconds) * 1000,
-            forget_after_ms: i64::from(l.forget_after_minutes) * 60_000,
-            ..ThrottlePolicy::default()
-        };
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
@@ -335,9 +347,101 @@ impl RawConfig {
             header_read_timeout_secs: u64::from(h.header_read_timeout_seconds),
             max_connections: h.max_connections,
             trusted_proxies,
-            policy,
+            policy: domain_policy(&issuer, t, l),
         })
     }
+}
+
+/// Where the master key comes from: inline or a file, never both; by default a file in the
+/// data directory.
+fn master_key_source(
+    inline: Option<String>,
+    file: Option<PathBuf>,
+    data_dir: &Path,
+) -> anyhow::Result<MasterKeySource> {
+    Ok(match (inline, file) {
+        (Some(_), Some(_)) => bail!("set master_key or master_key_file, not both"),
+        (Some(inline), None) => MasterKeySource::Inline(inline),
+        (None, Some(file)) => MasterKeySource::File(file),
+        (None, None) => MasterKeySource::File(data_dir.join("master.key")),
+    })
+}
+
+/// Checks the token and session lifetimes.
+fn check_tokens(t: &RawTokens) -> anyhow::Result<()> {
+    if !(1..=43_200).contains(&t.access_default_minutes) {
+        bail!("tokens.access_default_minutes: must be 1 to 43200");
+    }
+    if t.refresh_grace_seconds > 60 {
+        bail!("tokens.refresh_grace_seconds: at most 60 (it is a window for retries)");
+    }
+
+    let ten_years_hours = 10 * 366 * 24;
+    if !(1..=ten_years_hours).contains(&t.session_absolute_hours)
+        || !(1..=ten_years_hours).contains(&t.session_idle_hours)
+    {
+        bail!("tokens.session_absolute_hours and session_idle_hours: 1 to {ten_years_hours}");
+    }
+    Ok(())
+}
+
+/// Checks the password-hashing cost and the throttling allowances.
+fn check_login(l: &RawLogin) -> anyhow::Result<()> {
+    // Hashing: no weaker than OWASP, no dearer than a server can bear.
+    if l.hash_memory_kib < HashCost::OWASP.memory_kib || l.hash_passes < HashCost::OWASP.passes {
+        bail!("login.hash_memory_kib and hash_passes: at least 19456 KiB and 2 passes");
+    }
+    if l.hash_memory_kib > 4 * 1024 * 1024 || l.hash_passes > 100 {
+        bail!("login.hash_memory_kib and hash_passes: at most 4 GiB and 100 passes");
+    }
+    if l.max_concurrent_hashes > 1024 {
+        bail!("login.max_concurrent_hashes: at most 1024 (0 means one per core)");
+    }
+
+    // Throttling.
+    if l.max_delay_seconds == 0 || l.account_free_failures == 0 || l.address_free_failures == 0 {
+        bail!("login: failure allowances and max_delay_seconds must be positive");
+    }
+    if l.max_delay_seconds > 86_400 || l.forget_after_minutes == 0 {
+        bail!("login: max_delay_seconds at most 86400, forget_after_minutes positive");
+    }
+    Ok(())
+}
+
+/// Checks the request limits and parses the trusted proxy addresses.
+fn check_http(h: &RawHttp) -> anyhow::Result<Vec<IpAddr>> {
+    if h.max_body_bytes < 1024 || h.max_header_bytes < 1024 || h.request_timeout_seconds == 0 {
+        bail!("http: limits must be at least 1024 bytes and 1 second");
+    }
+    if h.header_read_timeout_seconds == 0 || h.max_connections == 0 {
+        bail!("http.header_read_timeout_seconds and http.max_connections must be positive");
+    }
+
+    h.trusted_proxies
+        .iter()
+        .map(|p| {
+            p.parse::<IpAddr>()
+                .with_context(|| format!("http.trusted_proxies: {p:?}"))
+        })
+        .collect()
+}
+
+/// The domain settings, in the units the core counts in.
+fn domain_policy(issuer: &str, t: &RawTokens, l: &RawLogin) -> Policy {
+    let hour_ms = 3_600_000i64;
+    let mut policy = Policy::with_issuer(issuer);
+    policy.default_access_secs = i64::from(t.access_default_minutes) * 60;
+    policy.refresh_grace_ms = i64::from(t.refresh_grace_seconds) * 1000;
+    policy.session_absolute_ms = i64::from(t.session_absolute_hours) * hour_ms;
+    policy.session_idle_ms = i64::from(t.session_idle_hours) * hour_ms;
+    policy.throttle = ThrottlePolicy {
+        account_free_failures: i64::from(l.account_free_failures),
+        address_free_failures: i64::from(l.address_free_failures),
+        max_delay_ms: i64::from(l.max_delay_seconds) * 1000,
+        forget_after_ms: i64::from(l.forget_after_minutes) * 60_000,
+        ..ThrottlePolicy::default()
+    };
+    policy
 }
 
 #[cfg(test)]
@@ -463,5 +567,27 @@ mod tests {
             .expect_err("a directory")
             .to_string();
         assert!(err.contains("not a file"), "{err}");
+    }
+
+    #[test]
+    fn environment_keys_are_filtered_to_configuration_keys() {
+        assert!(is_config_key("BIND"));
+        assert!(is_config_key("TOKENS__REFRESH_GRACE_SECONDS"));
+        assert!(!is_config_key("LOG"));
+        assert!(!is_config_key("BIN"));
+        assert!(!is_config_key("TEST_DATABASE_URL"));
+        assert!(!is_config_key("BINDX"));
+    }
+
+    #[test]
+    fn a_complete_raw_config_round_trips_through_the_top_level_key_list() {
+        let value = serde_json::to_value(RawConfig::default()).expect("serialise");
+        let keys: Vec<&str> = value
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, TOP_LEVEL_KEYS);
     }
 }

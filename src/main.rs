@@ -118,6 +118,7 @@ async fn main() -> ExitCode {
         .with_env_filter(EnvFilter::try_from_env("FRONTDESK_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
+
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -127,8 +128,10 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Runs one subcommand with the configuration from file and environment.
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut raw = RawConfig::load(cli.config.as_deref())?;
+
     match cli.command {
         Command::Serve(args) => {
             raw.demo |= args.demo;
@@ -137,6 +140,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve(raw).await
         }
+
         Command::Migrate => {
             let settings = raw.validate()?;
             std::fs::create_dir_all(&settings.data_dir)?;
@@ -144,17 +148,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
+
         Command::User(command) => {
             raw.demo = false;
             let core = core_for_cli(raw).await?;
             user_command(&core, command).await
         }
+
         Command::Keys(command) => {
             raw.demo = false;
             let settings = raw.clone().validate()?;
             let core = core_for_cli(raw).await?;
             keys_command(&core, settings.signing_alg, command).await
         }
+
         Command::Export { file } => {
             let settings = raw.validate()?;
             std::fs::create_dir_all(&settings.data_dir)?;
@@ -164,6 +171,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("exported {} to {}", summary(&counts), file.display());
             Ok(())
         }
+
         Command::Import { file } => {
             let settings = raw.validate()?;
             std::fs::create_dir_all(&settings.data_dir)?;
@@ -181,6 +189,7 @@ fn summary(counts: &transfer::RowCounts) -> String {
     parts.join(", ")
 }
 
+/// Carries out a `frontdesk keys` subcommand; `alg` is the configured algorithm of new keys.
 async fn keys_command(core: &Core, alg: KeyAlg, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Rotate { signs_in } => {
@@ -190,6 +199,8 @@ async fn keys_command(core: &Core, alg: KeyAlg, command: KeysCommand) -> anyhow:
                 .keys
                 .add_key(alg, core.random.as_ref(), now, signs_from)
                 .await?;
+
+            // The kid alone on stdout, for scripts; the explanation on stderr.
             println!("{kid}");
             eprintln!(
                 "added signing key {kid} ({}); it signs in {signs_in} s; every node picks it \
@@ -197,6 +208,7 @@ async fn keys_command(core: &Core, alg: KeyAlg, command: KeysCommand) -> anyhow:
                 alg.name()
             );
         }
+
         KeysCommand::List => {
             println!(
                 "{:<24} {:<6} {:>15} {:>15}",
@@ -213,11 +225,13 @@ async fn keys_command(core: &Core, alg: KeyAlg, command: KeysCommand) -> anyhow:
     Ok(())
 }
 
+/// Validates the configuration, binds the listener and serves until a shutdown signal.
 async fn serve(raw: RawConfig) -> anyhow::Result<()> {
     let settings = raw.validate()?;
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .with_context(|| format!("binding {}", settings.bind))?;
+
     let server = app::start(
         &settings,
         listener,
@@ -225,11 +239,13 @@ async fn serve(raw: RawConfig) -> anyhow::Result<()> {
         Arc::new(OsRandom::default()),
     )
     .await?;
+
     tracing::info!(addr = %server.addr, issuer = %settings.policy.issuer, "frontdesk is listening");
     server.task.await??;
     Ok(())
 }
 
+/// Builds the core for a one-shot command, with the real clock and randomness.
 async fn core_for_cli(raw: RawConfig) -> anyhow::Result<Arc<Core>> {
     let settings = raw.validate()?;
     app::build_core(
@@ -240,6 +256,7 @@ async fn core_for_cli(raw: RawConfig) -> anyhow::Result<Arc<Core>> {
     .await
 }
 
+/// Carries out a `frontdesk user` subcommand.
 async fn user_command(core: &Core, command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Add(args) => {
@@ -248,6 +265,7 @@ async fn user_command(core: &Core, command: UserCommand) -> anyhow::Result<()> {
             } else {
                 Some(read_password()?)
             };
+
             let user = core
                 .create_account(NewAccount {
                     username: args.username,
@@ -262,6 +280,7 @@ async fn user_command(core: &Core, command: UserCommand) -> anyhow::Result<()> {
                 .await?;
             println!("created user {} (id {})", user.username, user.id);
         }
+
         UserCommand::List => {
             println!(
                 "{:>6}  {:<24} {:<8} {:<8}",
@@ -279,16 +298,19 @@ async fn user_command(core: &Core, command: UserCommand) -> anyhow::Result<()> {
                 );
             }
         }
+
         UserCommand::Disable { user } => {
             let user = core.find_account(&user).await?;
             core.set_disabled(user.id, true).await?;
             println!("disabled {} and ended their sessions", user.username);
         }
+
         UserCommand::Enable { user } => {
             let user = core.find_account(&user).await?;
             core.set_disabled(user.id, false).await?;
             println!("enabled {}", user.username);
         }
+
         UserCommand::SetPassword { user } => {
             let user = core.find_account(&user).await?;
             core.set_password(user.id, &read_password()?).await?;

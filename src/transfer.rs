@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Lines, Write};
 use std::path::Path;
 
 use anyhow::{bail, ensure, Context};
@@ -30,6 +30,7 @@ pub type RowCounts = BTreeMap<String, u64>;
 
 /// Writes every row of `store` to a new file at `path`; returns the rows per table.
 pub async fn export(store: &dyn Store, path: &Path, now_ms: i64) -> anyhow::Result<RowCounts> {
+    // Count the rows first so that the progress bar knows its length.
     let mut total = 0u64;
     for table in Table::ALL {
         total += u64::try_from(store.count_rows(table).await?).unwrap_or(0);
@@ -40,6 +41,7 @@ pub async fn export(store: &dyn Store, path: &Path, now_ms: i64) -> anyhow::Resu
     );
     bar.set_message("export");
 
+    // The header names the format and the tables to expect.
     let file = File::create_new(path)
         .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
     let mut out = BufWriter::new(file);
@@ -48,6 +50,7 @@ pub async fn export(store: &dyn Store, path: &Path, now_ms: i64) -> anyhow::Resu
                         "tables": tables});
     writeln!(out, "{header}")?;
 
+    // Rows arrive table by table; each table's marker goes out before its first row.
     let mut counts = RowCounts::new();
     // Markers written so far, in `Table::ALL` order; an empty table still gets its marker.
     let mut marked = 0usize;
@@ -59,16 +62,20 @@ pub async fn export(store: &dyn Store, path: &Path, now_ms: i64) -> anyhow::Resu
             "rows of {} out of table order",
             table.name()
         );
+
         while marked <= index {
             writeln!(out, "{}", json!({"table": Table::ALL[marked].name()}))?;
             marked += 1;
         }
+
         writeln!(out, "{}", record.to_json()?)?;
         *counts.entry(table.name().to_owned()).or_default() += 1;
         bar.inc(1);
         Ok(())
     };
     store.export_rows(&mut sink).await?;
+
+    // Markers of the empty tables at the end, then the trailer with every table's count.
     for table in &Table::ALL[marked..] {
         writeln!(out, "{}", json!({"table": table.name()}))?;
     }
@@ -76,6 +83,7 @@ pub async fn export(store: &dyn Store, path: &Path, now_ms: i64) -> anyhow::Resu
         counts.entry(table.name().to_owned()).or_default();
     }
     writeln!(out, "{}", json!({"end": counts}))?;
+
     out.flush()?;
     out.get_ref().sync_all()?;
     bar.finish_and_clear();
@@ -86,35 +94,18 @@ pub async fn export(store: &dyn Store, path: &Path, now_ms: i64) -> anyhow::Resu
 /// table. A failed import leaves the rows of the batches committed so far: empty the database
 /// (or start from a fresh one) before trying again.
 pub async fn import(store: &dyn Store, path: &Path) -> anyhow::Result<RowCounts> {
-    for table in Table::ALL {
-        let rows = store.count_rows(table).await?;
-        ensure!(
-            rows == 0,
-            "the target database is not empty ({} holds {rows} rows); import into a fresh one",
-            table.name()
-        );
-    }
+    ensure_empty(store).await?;
+
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let size = file.metadata()?.len();
     let bar = progress_bar(size, "{msg:>8} [{bar:40}] {bytes}/{total_bytes} ({eta})");
     bar.set_message("import");
     let mut lines = BufReader::new(file).lines();
 
-    let header: Value = match lines.next() {
-        Some(line) => serde_json::from_str(&line?).context("line 1: the header")?,
-        None => bail!("{} is empty", path.display()),
-    };
-    ensure!(
-        header["format"] == FORMAT,
-        "not a Frontdesk export (no \"format\": \"{FORMAT}\" header)"
-    );
-    ensure!(
-        header["version"] == VERSION,
-        "export format version {} is not supported (this build reads {VERSION})",
-        header["version"]
-    );
+    let header = read_header(&mut lines, path)?;
     bar.inc(line_bytes(&header));
 
+    // Rows go in batches; a table marker or the end line flushes the batch so far.
     let mut counts = RowCounts::new();
     let mut table: Option<Table> = None;
     let mut batch: Vec<Record> = Vec::with_capacity(IMPORT_BATCH);
@@ -127,6 +118,7 @@ pub async fn import(store: &dyn Store, path: &Path) -> anyhow::Result<RowCounts>
             continue;
         }
         ensure!(trailer.is_none(), "line {number}: data after the end line");
+
         let value: Value =
             serde_json::from_str(&line).with_context(|| format!("line {number}: not JSON"))?;
         match marker(&value) {
@@ -161,6 +153,45 @@ pub async fn import(store: &dyn Store, path: &Path) -> anyhow::Result<RowCounts>
     flush(store, &mut batch).await?;
     store.finish_import().await?;
     bar.finish_and_clear();
+
+    check_trailer(trailer, &counts)?;
+    Ok(counts)
+}
+
+/// Refuses a target database that holds any row: an import never merges.
+async fn ensure_empty(store: &dyn Store) -> anyhow::Result<()> {
+    for table in Table::ALL {
+        let rows = store.count_rows(table).await?;
+        ensure!(
+            rows == 0,
+            "the target database is not empty ({} holds {rows} rows); import into a fresh one",
+            table.name()
+        );
+    }
+    Ok(())
+}
+
+/// Reads the first line and checks that it names this format and a version this build reads.
+fn read_header(lines: &mut Lines<BufReader<File>>, path: &Path) -> anyhow::Result<Value> {
+    let header: Value = match lines.next() {
+        Some(line) => serde_json::from_str(&line?).context("line 1: the header")?,
+        None => bail!("{} is empty", path.display()),
+    };
+    ensure!(
+        header["format"] == FORMAT,
+        "not a Frontdesk export (no \"format\": \"{FORMAT}\" header)"
+    );
+    ensure!(
+        header["version"] == VERSION,
+        "export format version {} is not supported (this build reads {VERSION})",
+        header["version"]
+    );
+    Ok(header)
+}
+
+/// Checks the row counts the end line announces against the rows read: a file cut short
+/// or edited by hand fails here.
+fn check_trailer(trailer: Option<RowCounts>, counts: &RowCounts) -> anyhow::Result<()> {
     let Some(trailer) = trailer else {
         bail!("the file ends without its end line: it is truncated");
     };
@@ -171,7 +202,7 @@ pub async fn import(store: &dyn Store, path: &Path) -> anyhow::Result<RowCounts>
             "{name}: the end line announces {expected} rows, the file holds {found}"
         );
     }
-    Ok(counts)
+    Ok(())
 }
 
 /// A line that is not a row.
@@ -198,6 +229,7 @@ async fn flush(store: &dyn Store, batch: &mut Vec<Record>) -> anyhow::Result<()>
     Ok(())
 }
 
+/// The bytes a parsed line took in the file, for the progress bar.
 fn line_bytes(value: &Value) -> u64 {
     value.to_string().len() as u64 + 1
 }

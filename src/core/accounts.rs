@@ -12,8 +12,11 @@ use crate::store::{NewUser, StoreError, UserRow};
 /// A user to create.
 #[derive(Debug, Default)]
 pub struct NewAccount {
+    /// Unique; stored lowercased, as [`stored_username`] keeps it.
     pub username: String,
+    /// Unique, compared case-insensitively.
     pub email: String,
+    /// `None` creates an account nobody can log in to until a password is set.
     pub password: Option<Secret>,
     pub first_name: String,
     pub last_name: String,
@@ -21,18 +24,23 @@ pub struct NewAccount {
     pub image: String,
     pub phone: String,
     pub birth_date: String,
+    /// `user` or `admin`; empty means `user`.
     pub role: String,
 }
 
 /// Why an account change was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
+    /// A username, email, role or password failed its check.
     #[error(transparent)]
     Invalid(#[from] IdentityError),
+    /// The unique username or email address is in use.
     #[error("the username or email address is already taken")]
     Taken,
+    /// No user has that id, username or email.
     #[error("no such user")]
     NotFound,
+    /// The store failed; the detail goes to the log, never to a client.
     #[error("internal error: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -53,6 +61,8 @@ impl Core {
             username: stored_username(&account.username),
             ..account
         };
+
+        // Check every value before paying for a hash.
         let role = if account.role.is_empty() {
             "user".to_owned()
         } else {
@@ -61,6 +71,7 @@ impl Core {
         check_role(&role)?;
         check_username(&account.username)?;
         check_email(&account.email)?;
+
         let password_hash = match &account.password {
             Some(password) => {
                 check_new_password(password.expose())?;
@@ -72,6 +83,8 @@ impl Core {
             // Not a PHC string, so no password ever verifies against it.
             None => "!".to_owned(),
         };
+
+        // Store it, then read it back as the API shows it.
         let user = NewUser {
             username_key: login_key(&account.username),
             email_key: login_key(&account.email),
@@ -99,6 +112,7 @@ impl Core {
                 return Ok(user);
             }
         }
+
         self.store
             .find_user_by_login_key(&login_key(reference))
             .await?
@@ -113,9 +127,11 @@ impl Core {
             .hash(password)
             .await
             .map_err(|e| AccountError::Internal(e.into()))?;
+
         if !self.store.set_password_hash(user_id, &hash).await? {
             return Err(AccountError::NotFound);
         }
+
         self.store
             .revoke_user_sessions(user_id, self.now_ms(), "password_changed")
             .await?;
@@ -128,6 +144,7 @@ impl Core {
         if !self.store.set_user_disabled(user_id, disabled).await? {
             return Err(AccountError::NotFound);
         }
+
         if disabled {
             self.store
                 .revoke_user_sessions(user_id, self.now_ms(), "user_disabled")

@@ -53,6 +53,7 @@ impl Core {
             if self.find_account(username).await.is_ok() {
                 continue;
             }
+
             let account = NewAccount {
                 username: username.into(),
                 email: email.into(),
@@ -64,6 +65,7 @@ impl Core {
                 role: role.into(),
                 ..NewAccount::default()
             };
+
             self.create_account(account).await?;
             added += 1;
         }

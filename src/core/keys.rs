@@ -39,12 +39,15 @@ impl KeyService {
         now_ms: i64,
     ) -> anyhow::Result<Self> {
         let ring = KeyRing::load(&store.list_signing_keys().await?, &master)?;
+
         let service = Self {
             store,
             master,
             ring: RwLock::new(Arc::new(ring)),
             last_unknown_kid_reload: Mutex::new(None),
         };
+
+        // A fresh database, or every key retired: make one that signs now.
         if !service.ring().can_sign(now_ms) {
             service.add_key(alg, random, now_ms, now_ms).await?;
         }
@@ -63,10 +66,12 @@ impl KeyService {
     pub async fn reload(&self) -> anyhow::Result<()> {
         let ring = KeyRing::load(&self.store.list_signing_keys().await?, &self.master)?;
         let (before, after) = (self.ring().len(), ring.len());
+
         match self.ring.write() {
             Ok(mut guard) => *guard = Arc::new(ring),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(ring),
         }
+
         if before != after {
             tracing::info!(
                 keys.before = before,
@@ -83,6 +88,7 @@ impl KeyService {
         let mut ticks = tokio::time::interval(period);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticks.tick().await; // The first tick is immediate; the ring is fresh from start.
+
         loop {
             ticks.tick().await;
             if let Err(err) = self.reload().await {
@@ -100,6 +106,8 @@ impl KeyService {
         if self.ring().contains(&kid) {
             return false;
         }
+
+        // At most one reload per interval, however many forged kids arrive.
         {
             let mut last = match self.last_unknown_kid_reload.lock() {
                 Ok(guard) => guard,
@@ -110,6 +118,7 @@ impl KeyService {
             }
             *last = Some(Instant::now());
         }
+
         if let Err(err) = self.reload().await {
             tracing::warn!(error = %err, "reloading the signing keys failed");
             return false;
@@ -125,6 +134,7 @@ impl KeyService {
         now_ms: i64,
         signs_from_ms: i64,
     ) -> anyhow::Result<String> {
+        // The private key is stored sealed under the master key, bound to its kid.
         let key = generate(alg, random)?;
         let row = SigningKeyRow {
             kid: key.kid.clone(),
@@ -136,6 +146,7 @@ impl KeyService {
             retired_ms: None,
             unpublish_ms: None,
         };
+
         self.store.insert_signing_key(&row).await?;
         self.reload().await?;
         tracing::info!(key.kid = %key.kid, key.alg = alg.name(), "signing key added");

@@ -18,7 +18,9 @@ pub struct LoginAttempt {
     pub identifier: String,
     /// `None` when the client sent something that is not a string: it never matches.
     pub password: Option<Secret>,
+    /// How long the access token should live.
     pub lifetime: AccessLifetime,
+    /// Where the attempt came from: the address throttle and security events.
     pub origin: RequestOrigin,
 }
 
@@ -44,6 +46,8 @@ impl Core {
             ),
             None => None,
         };
+
+        // The account's bucket: by user id, or by the login name when no account has it.
         let key = login_key(&attempt.identifier);
         let user = self.store.find_user_by_login_key(&key).await?;
         let account = match &user {
@@ -67,10 +71,14 @@ impl Core {
             // Not a string: same cost as any wrong password, never a match.
             None => self.hasher.verify(&Secret::new(""), None).await?,
         };
+
         let (user, needs_upgrade) = match (user, outcome) {
             (Some(user), Verification::Match { needs_upgrade }) => (user, needs_upgrade),
             _ => return Err(AuthError::InvalidCredentials),
         };
+
+        // The password is right: forget the failures, hand back the address's count, and
+        // remember the address as one the owner uses.
         self.clear_failed_logins(&bucket).await?;
         if let Some(reservation) = &address {
             self.release_attempt(reservation).await?;
@@ -79,10 +87,12 @@ impl Core {
             self.remember_address(&ThrottleKey::account(policy, user.id), ip)
                 .await?;
         }
+
         if user.is_disabled {
             return Err(AuthError::AccountDisabled);
         }
 
+        // Stored with a cost below the configured one: rehash now that we hold the password.
         if let (true, Some(password)) = (needs_upgrade, &attempt.password) {
             let hash = self.hasher.hash(password).await?;
             self.store.set_password_hash(user.id, &hash).await?;

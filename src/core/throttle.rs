@@ -63,7 +63,9 @@ impl ThrottlePolicy {
 
 /// A throttling key and the number of free failures it gets.
 pub struct ThrottleKey {
+    /// The row key in the throttling table.
     key: String,
+    /// Failures allowed before delays start.
     free: i64,
 }
 
@@ -114,6 +116,7 @@ fn known_address_row_key(account: &ThrottleKey, address: &str) -> String {
 
 /// An attempt counted against a key before its outcome is known.
 pub struct Reservation {
+    /// The row key the attempt was counted against.
     key: String,
     /// The block that was in force before this attempt; restored if the attempt is released.
     previous_blocked_until_ms: i64,
@@ -132,6 +135,8 @@ impl Core {
         for _ in 0..MAX_SWAPS {
             let now = self.now_ms();
             let current = self.store.get_throttle(&key.key).await?;
+
+            // Blocked: refuse unchecked, without extending the block.
             if let Some(row) = current.as_ref().filter(|row| row.blocked_until_ms > now) {
                 let wait_ms = row.blocked_until_ms - now;
                 let secs = u64::try_from((wait_ms + 999) / 1000).unwrap_or(1);
@@ -139,6 +144,9 @@ impl Core {
                     retry_after_secs: secs,
                 });
             }
+
+            // Count the attempt as a failure, with the block it would earn; old failures are
+            // forgotten after a quiet period.
             let forgotten = current
                 .as_ref()
                 .is_none_or(|row| row.last_failure_ms < now - policy.forget_after_ms);
@@ -154,6 +162,8 @@ impl Core {
                 last_failure_ms: now,
                 blocked_until_ms: if delay > 0 { now + delay } else { 0 },
             };
+
+            // A concurrent attempt that swapped first sends us round again.
             if self.store.swap_throttle(current.as_ref(), &next).await? {
                 return Ok(Reservation {
                     key: key.key.clone(),
@@ -162,6 +172,8 @@ impl Core {
                 });
             }
         }
+
+        // Still contended after every try: refuse, to be safe.
         Err(AuthError::Throttled {
             retry_after_secs: 1,
         })
@@ -174,6 +186,8 @@ impl Core {
             let Some(current) = self.store.get_throttle(&reservation.key).await? else {
                 return Ok(());
             };
+
+            // Lift the block only if no later attempt has replaced it.
             let blocked_until_ms = if current.blocked_until_ms == reservation.blocked_until_ms {
                 reservation.previous_blocked_until_ms
             } else {
@@ -202,6 +216,7 @@ impl Core {
         let Some(address) = address else {
             return Ok(account);
         };
+
         let known = self
             .store
             .get_throttle(&known_address_row_key(&account, address))
@@ -223,6 +238,7 @@ impl Core {
     ) -> Result<(), StoreError> {
         let key = known_address_row_key(account, address);
         let current = self.store.get_throttle(&key).await?;
+
         let next = ThrottleRow {
             key,
             failures: 0,

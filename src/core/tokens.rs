@@ -38,15 +38,25 @@ pub const MAX_ACCESS_MINUTES: f64 = 43_200.0;
 /// The claims of an access token.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AccessClaims {
+    /// The issuer: [`Policy::issuer`](super::Policy::issuer).
     pub iss: String,
+    /// The user id, as a string (RFC 9068 §2.2).
     pub sub: String,
+    /// The audience: [`Policy::audience`](super::Policy::audience).
     pub aud: String,
+    /// Expiry, Unix seconds; never past the end of the session.
     pub exp: i64,
+    /// Issue time, Unix seconds.
     pub iat: i64,
+    /// A random id of this token.
     pub jti: String,
+    /// The client the session was started for.
     pub client_id: String,
+    /// The session id, checked against the store where revocation must show at once.
     pub sid: String,
+    /// The user id again, as DummyJSON clients read it.
     pub id: i64,
+    /// Profile claims, as DummyJSON puts them in its tokens.
     pub username: String,
     pub email: String,
     #[serde(rename = "firstName")]
@@ -90,11 +100,15 @@ impl AccessLifetime {
 /// What a login or a refresh hands back.
 #[derive(Debug)]
 pub struct IssuedTokens {
+    /// The signed JWT.
     pub access_token: String,
+    /// Seconds until the access token expires.
     pub access_lifetime_secs: i64,
+    /// The successor refresh token, to hand to the client and to forget.
     pub refresh_token: Secret,
     /// Seconds until the session ends, at the latest; the refresh cookie lives this long.
     pub refresh_lifetime_secs: i64,
+    /// The user the tokens were issued to, for the response body.
     pub user: UserRow,
 }
 
@@ -106,6 +120,7 @@ pub fn is_live(session: &SessionRow, now_ms: i64) -> bool {
 /// Where a request came from, for security events.
 #[derive(Clone, Debug, Default)]
 pub struct RequestOrigin {
+    /// The client address, trusted-proxy aware; `None` when unknown.
     pub client_ip: Option<String>,
 }
 
@@ -128,6 +143,7 @@ impl Core {
             revoked_ms: None,
             revoke_reason: None,
         };
+
         let refresh = Secret::new(format!("{REFRESH_PREFIX}{}", self.random.token(32)));
         let first = RefreshRow {
             digest: self.digests.refresh.digest(refresh.expose()),
@@ -136,6 +152,8 @@ impl Core {
             issued_ms: now,
             consumed_ms: None,
         };
+
+        // Store the session with its first refresh token, then sign.
         self.store.create_session(&session, &first).await?;
         tracing::info!(user.id = user.id, session.id = %session.id, "session started");
         self.issue(&session, user, refresh, lifetime, now)
@@ -151,6 +169,7 @@ impl Core {
         if !is_refresh_token_shaped(token.expose()) {
             return Err(AuthError::InvalidRefreshToken);
         }
+
         let now = self.now_ms();
         let digest = self.digests.refresh.digest(token.expose());
 
@@ -165,6 +184,7 @@ impl Core {
             .find_refresh(&digest)
             .await?
             .ok_or(AuthError::InvalidRefreshToken)?;
+
         let consumed_ms = row.consumed_ms.unwrap_or(now);
         let successor = self.successor_of(token);
         let successor_digest = self.digests.refresh.digest(successor.expose());
@@ -172,11 +192,13 @@ impl Core {
             Some(next) => next.consumed_ms.is_none(),
             None => true,
         };
+
+        // Rule 2: a retry within the grace window gets the same successor.
         if now - consumed_ms <= self.policy.refresh_grace_ms && successor_unused {
             return self.rotate(&row, token, lifetime, now).await;
         }
 
-        // Rule 3: reuse. Revoke the family and leave a trace.
+        // Rule 3: reuse. Revoke the family and leave a trace (once: only the revoking request).
         if self
             .store
             .revoke_session(&row.session_id, now, "refresh_token_reuse")
@@ -215,9 +237,12 @@ impl Core {
             .get_session_with_user(&spent.session_id)
             .await?
             .ok_or(AuthError::InvalidRefreshToken)?;
+
         if !is_live(&session, now) || user.is_disabled {
             return Err(AuthError::InvalidRefreshToken);
         }
+
+        // The successor is derived from the token, so a retry inserts the same row, or none.
         let successor = self.successor_of(token);
         let next = RefreshRow {
             digest: self.digests.refresh.digest(successor.expose()),
@@ -227,6 +252,8 @@ impl Core {
             consumed_ms: None,
         };
         self.store.insert_refresh_if_absent(&next).await?;
+
+        // Refreshing pushes the idle deadline back, never past the absolute end.
         let idle_expires = (now + self.policy.session_idle_ms).min(session.expires_ms);
         self.store.touch_session(&session.id, idle_expires).await?;
         self.issue(&session, user, successor, lifetime, now)
@@ -267,6 +294,7 @@ impl Core {
             gender: user.gender.clone(),
             image: user.image.clone(),
         };
+
         let access_token = self.keys.ring().sign(now, ACCESS_TOKEN_TYP, &claims)?;
         Ok(IssuedTokens {
             access_token,
@@ -287,6 +315,7 @@ impl Core {
                 VerifyError::Expired => AuthError::ExpiredToken,
                 VerifyError::Invalid => AuthError::InvalidToken,
             })?;
+
         if claims.iss != self.policy.issuer || claims.aud != self.policy.audience {
             return Err(AuthError::InvalidToken);
         }
@@ -303,11 +332,13 @@ impl Core {
             }
             verified => verified?,
         };
+
         let (session, user) = self
             .store
             .get_session_with_user(&claims.sid)
             .await?
             .ok_or(AuthError::InvalidToken)?;
+
         let is_owner = user.id.to_string() == claims.sub;
         if !is_owner || !is_live(&session, self.now_ms()) || user.is_disabled {
             return Err(AuthError::InvalidToken);
@@ -329,6 +360,7 @@ impl Core {
         if !is_refresh_token_shaped(token.expose()) {
             return Err(AuthError::InvalidRefreshToken);
         }
+
         let digest = self.digests.refresh.digest(token.expose());
         let row = self
             .store

@@ -59,8 +59,11 @@ impl KeyRing {
         for row in rows {
             let alg = KeyAlg::parse(&row.alg)
                 .ok_or_else(|| anyhow::anyhow!("key {} has an unknown algorithm", row.kid))?;
+
             let pkcs8 = master.open(row.kid.as_bytes(), &row.private_key_enc)?;
             let public_jwk: Value = serde_json::from_str(&row.public_jwk)?;
+
+            // The private half signs; the public half, as published, verifies.
             let (alg, encoding, decoding) = parse_pair(alg, &pkcs8, &public_jwk)?;
             keys.push(LoadedKey {
                 kid: row.kid.clone(),
@@ -94,6 +97,7 @@ impl KeyRing {
         let key = self
             .signing_key(now_ms)
             .ok_or_else(|| anyhow::anyhow!("no signing key is active"))?;
+
         let mut header = Header::new(key.alg);
         header.typ = Some(typ.to_owned());
         header.kid = Some(key.kid.clone());
@@ -111,6 +115,8 @@ impl KeyRing {
         if token.len() > MAX_TOKEN_BYTES || token.split('.').count() != 3 {
             return Err(VerifyError::Invalid);
         }
+
+        // The header must name the expected type and a key of ours, with that key's algorithm.
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Invalid)?;
         if !header.typ.as_deref().is_some_and(|t| typ_matches(t, typ)) {
             return Err(VerifyError::Invalid);
@@ -132,6 +138,7 @@ impl KeyRing {
         validation.required_spec_claims.clear();
         let data = jsonwebtoken::decode::<T>(token, &key.decoding, &validation)
             .map_err(|_| VerifyError::Invalid)?;
+
         if data.claims.exp() * 1000 <= now_ms {
             return Err(VerifyError::Expired);
         }
@@ -182,6 +189,7 @@ fn typ_matches(found: &str, expected: &str) -> bool {
     found.eq_ignore_ascii_case(expected)
 }
 
+/// Builds the signing and verifying halves of a stored key; the public half comes from its JWK.
 fn parse_pair(
     alg: KeyAlg,
     pkcs8: &[u8],
@@ -193,6 +201,7 @@ fn parse_pair(
             .ok_or_else(|| anyhow::anyhow!("JWK lacks {name}"))?;
         Ok(URL_SAFE_NO_PAD.decode(text)?)
     };
+
     Ok(match alg {
         KeyAlg::EdDSA => (
             Algorithm::EdDSA,

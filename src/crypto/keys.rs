@@ -164,12 +164,14 @@ pub struct GeneratedKey {
 pub fn generate(alg: KeyAlg, random: &dyn Random) -> anyhow::Result<GeneratedKey> {
     let rng = ring::rand::SystemRandom::new();
     let kid = random.token(12);
+
     let (pkcs8, public_jwk) = match alg {
         KeyAlg::EdDSA => {
             let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng)
                 .map_err(|_| anyhow::anyhow!("Ed25519 key generation failed"))?;
             let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
                 .map_err(|_| anyhow::anyhow!("a generated Ed25519 key does not parse"))?;
+
             let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
             let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": x});
             (pkcs8.as_ref().to_vec(), jwk)
@@ -180,6 +182,7 @@ pub fn generate(alg: KeyAlg, random: &dyn Random) -> anyhow::Result<GeneratedKey
             let pair =
                 EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
                     .map_err(|_| anyhow::anyhow!("a generated P-256 key does not parse"))?;
+
             // An uncompressed point: 0x04, then x and y of 32 bytes each.
             let point = pair.public_key().as_ref();
             let x = URL_SAFE_NO_PAD.encode(&point[1..33]);
@@ -188,6 +191,8 @@ pub fn generate(alg: KeyAlg, random: &dyn Random) -> anyhow::Result<GeneratedKey
             (pkcs8.as_ref().to_vec(), jwk)
         }
     };
+
+    // The JWK names its key id, use and algorithm, as the JWKS publishes it.
     let mut public_jwk = public_jwk;
     public_jwk["kid"] = json!(kid);
     public_jwk["use"] = json!("sig");

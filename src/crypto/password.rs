@@ -103,11 +103,14 @@ impl PasswordHasher {
         password: &Secret,
         stored: Option<&str>,
     ) -> Result<Verification, HashError> {
+        // A bounded number of hashes run at once, off the async threads.
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|e| HashError(e.to_string()))?;
+
+        // An unknown user pays for a dummy hash, and never matches.
         let is_real = stored.is_some();
         let phc: Arc<str> = stored
             .map(Arc::from)
@@ -119,6 +122,7 @@ impl PasswordHasher {
         })
         .await
         .map_err(|e| HashError(e.to_string()))?;
+
         Ok(if is_real {
             outcome
         } else {

@@ -31,9 +31,11 @@ pub async fn login(
     if !is_truthy(username) || !is_truthy(password) {
         return Err(ApiError::MissingCredentials);
     }
+
     let identifier = username
         .and_then(|v| v.as_str())
         .ok_or(ApiError::InvalidUsername)?;
+
     let lifetime = lifetime_of(&fields, &state)?;
     // A non-string password can never match; it still takes the normal path so the answer
     // (and the throttling) are the same as for any wrong password.
@@ -44,7 +46,10 @@ pub async fn login(
         lifetime,
         origin: origin_of(&state, peer, &headers),
     };
+
     let issued = state.core.login(attempt).await?;
+
+    // DummyJSON's login answer: both tokens beside the profile.
     let profile = Profile::from(&issued.user);
     let body = json!({
         "accessToken": issued.access_token,
@@ -57,6 +62,7 @@ pub async fn login(
         "gender": profile.gender,
         "image": profile.image,
     });
+
     Ok(with_token_cookies(
         &state,
         &issued,
@@ -80,14 +86,17 @@ pub async fn refresh(
 ) -> Result<Response, ApiError> {
     let token = refresh_token(&fields, &headers).ok_or(ApiError::MissingRefreshToken)?;
     let lifetime = lifetime_of(&fields, &state)?;
+
     let issued = state
         .core
         .refresh(&token, lifetime, &origin_of(&state, peer, &headers))
         .await?;
+
     let body = json!({
         "accessToken": issued.access_token,
         "refreshToken": issued.refresh_token.expose(),
     });
+
     Ok(with_token_cookies(
         &state,
         &issued,
@@ -106,12 +115,15 @@ pub async fn logout(
         Ok(token) => Some(state.core.authenticate(&token).await),
         Err(_) => None,
     };
+
+    // A valid access token names the session; otherwise the refresh token does.
     match (by_access, refresh_token(&fields, &headers)) {
         (Some(Ok((claims, _))), _) => state.core.logout_session(&claims.sid).await?,
         (_, Some(refresh)) => state.core.logout_refresh_token(&refresh).await?,
         (Some(Err(err)), None) => return Err(err.into()),
         (None, None) => return Err(ApiError::MissingAccessToken),
     }
+
     let mut response = (
         StatusCode::OK,
         Json(json!({"message": "Logged out successfully"})),
@@ -138,6 +150,7 @@ fn access_token(headers: &HeaderMap) -> Result<String, ApiError> {
             };
         }
     }
+
     cookie(headers, "accessToken").ok_or(ApiError::MissingAccessToken)
 }
 
@@ -150,6 +163,7 @@ fn refresh_token(fields: &Fields, headers: &HeaderMap) -> Option<Secret> {
         .map(Secret::new)
 }
 
+/// The value of the cookie `name`, if the request carries a non-empty one.
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
@@ -160,6 +174,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The requested access-token lifetime (`expiresInMins`), or the configured default.
 fn lifetime_of(fields: &Fields, state: &AppState) -> Result<AccessLifetime, ApiError> {
     let minutes = fields
         .minutes("expiresInMins")
@@ -176,6 +191,7 @@ fn lifetime_of(fields: &Fields, state: &AppState) -> Result<AccessLifetime, ApiE
 fn origin_of(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> RequestOrigin {
     let trusted = |ip: &IpAddr| state.trusted_proxies.contains(ip);
     let mut client = peer.ip();
+
     if trusted(&client) {
         let forwarded: Vec<&str> = headers
             .get_all("x-forwarded-for")
@@ -196,11 +212,13 @@ fn origin_of(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Request
             }
         }
     }
+
     RequestOrigin {
         client_ip: Some(client.to_string()),
     }
 }
 
+/// Sets the access and refresh cookies, each living as long as its token.
 fn with_token_cookies(state: &AppState, issued: &IssuedTokens, mut response: Response) -> Response {
     let now = state.core.now_ms();
     let access = cookies::token_cookie(
@@ -209,12 +227,14 @@ fn with_token_cookies(state: &AppState, issued: &IssuedTokens, mut response: Res
         issued.access_lifetime_secs,
         now,
     );
+
     let refresh = cookies::token_cookie(
         "refreshToken",
         issued.refresh_token.expose(),
         issued.refresh_lifetime_secs,
         now,
     );
+
     response.headers_mut().append(SET_COOKIE, access);
     response.headers_mut().append(SET_COOKIE, refresh);
     response

@@ -30,6 +30,7 @@ impl FromRequest<AppState> for Fields {
                     .to_ascii_lowercase()
             })
             .unwrap_or_default();
+
         // A declared length over the limit is refused before reading a byte of it.
         let declared = req
             .headers()
@@ -39,9 +40,11 @@ impl FromRequest<AppState> for Fields {
         if declared.is_some_and(|n| n > state.max_body_bytes as u64) {
             return Err(ApiError::BodyTooLarge);
         }
+
         let bytes = to_bytes(req.into_body(), state.max_body_bytes)
             .await
             .map_err(|_| ApiError::BodyTooLarge)?;
+
         match content_type.as_str() {
             "application/json" => parse_json(&bytes),
             "application/x-www-form-urlencoded" => Ok(parse_form(&bytes)),
@@ -50,10 +53,12 @@ impl FromRequest<AppState> for Fields {
     }
 }
 
+/// Parses a JSON body; a blank body, or JSON that is not an object, reads as no fields.
 fn parse_json(bytes: &[u8]) -> Result<Fields, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Fields::default());
     }
+
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(Fields(map)),
         Ok(_) => Ok(Fields::default()),

@@ -100,12 +100,15 @@ impl IntoResponse for ApiError {
         if let ApiError::Auth(AuthError::Internal(err)) = &self {
             tracing::error!(error = %err, "request failed");
         }
+
         let (status, message) = self.status_and_message();
         let mut response = (status, Json(json!({ "message": message }))).into_response();
         let headers = response.headers_mut();
+
         if let ApiError::Auth(AuthError::Throttled { retry_after_secs }) = &self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
+
         if self.is_access_token_failure() {
             let challenge = match self {
                 ApiError::MissingAccessToken => "Bearer realm=\"frontdesk\"",

@@ -95,6 +95,7 @@ async fn mark_cookies_secure(State(state): State<AppState>, req: Request, next: 
     if !state.cookie_secure {
         return response;
     }
+
     let headers = response.headers_mut();
     let marked: Vec<HeaderValue> = headers
         .get_all(SET_COOKIE)
@@ -106,6 +107,8 @@ async fn mark_cookies_secure(State(state): State<AppState>, req: Request, next: 
             _ => value.clone(),
         })
         .collect();
+
+    // Put the cookies back, marked, in their original order.
     headers.remove(SET_COOKIE);
     for value in marked {
         headers.append(SET_COOKIE, value);
@@ -136,11 +139,13 @@ async fn no_store_by_default(req: Request, next: Next) -> Response {
     response
 }
 
+/// The `{"message"}` answer to a known path with the wrong method.
 async fn method_not_allowed() -> Response {
     let body = Json(json!({"message": "Method not allowed"}));
     (StatusCode::METHOD_NOT_ALLOWED, body).into_response()
 }
 
+/// The `{"message"}` answer to any path without a route.
 async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Json(json!({"message": "Not found"}))).into_response()
 }

@@ -22,7 +22,9 @@ use tower::ServiceExt;
 /// Limits on connections.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
+    /// A connection that has not sent a whole request head within this time is closed.
     pub header_read_timeout: Duration,
+    /// Connections served at once; further clients wait in the listen backlog.
     pub max_connections: usize,
 }
 
@@ -36,12 +38,14 @@ pub async fn serve(
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    // HTTP/1 closes connections slow to send a request head; hyper's timeouts need a timer.
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     builder.http2().timer(TokioTimer::new());
+
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -55,6 +59,7 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -76,6 +81,7 @@ pub async fn serve(
                     .insert(ConnectInfo::<SocketAddr>(remote));
                 req
             });
+
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
             .into_owned();

@@ -30,9 +30,13 @@ pub struct UserRow {
     pub image: String,
     pub phone: String,
     pub birth_date: String,
+    /// `user` or `admin`.
     pub role: String,
+    /// A PHC string (Argon2id), or `!` for an account without a password.
     pub password_hash: String,
+    /// A disabled user can neither log in nor refresh.
     pub is_disabled: bool,
+    /// Creation time, Unix milliseconds (as every `*_ms` field in the store).
     pub created_ms: i64,
 }
 
@@ -41,8 +45,10 @@ pub struct UserRow {
 #[derive(Clone, Debug)]
 pub struct NewUser {
     pub username: String,
+    /// The comparison key of `username` (see [`crate::core::identity::login_key`]).
     pub username_key: String,
     pub email: String,
+    /// The comparison key of `email`.
     pub email_key: String,
     pub first_name: String,
     pub last_name: String,
@@ -58,58 +64,81 @@ pub struct NewUser {
 /// One login: the family that all refresh tokens of that login belong to.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, Serialize, Deserialize)]
 pub struct SessionRow {
+    /// Random, and carried in access tokens as `sid`.
     pub id: String,
     pub user_id: i64,
+    /// The client the session was started for.
     pub client_id: String,
+    /// When the user last proved who they are.
     pub auth_time_ms: i64,
     pub created_ms: i64,
+    /// The session ends here unless a refresh pushes it back.
     pub idle_expires_ms: i64,
+    /// The session ends here however active it is.
     pub expires_ms: i64,
+    /// Set once, when the session is revoked.
     pub revoked_ms: Option<i64>,
+    /// Why it was revoked: `logout`, `refresh_token_reuse`, `user_disabled`, …
     pub revoke_reason: Option<String>,
 }
 
 /// A refresh token, known only by its keyed digest.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, Serialize, Deserialize)]
 pub struct RefreshRow {
+    /// The keyed digest of the token; the token itself is never stored.
     #[serde(with = "export::base64_bytes")]
     pub digest: Vec<u8>,
     pub session_id: String,
+    /// 0 for the token issued at login, one more for each successor.
     pub generation: i64,
     pub issued_ms: i64,
+    /// Set when the token is traded for its successor.
     pub consumed_ms: Option<i64>,
 }
 
 /// A signing key; the private half is encrypted under the master key.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, Serialize, Deserialize)]
 pub struct SigningKeyRow {
+    /// The JWS `kid` header of tokens this key signs.
     pub kid: String,
+    /// `EdDSA` or `ES256`.
     pub alg: String,
+    /// The PKCS#8 private key, sealed under the master key with the kid as associated data.
     #[serde(with = "export::base64_bytes")]
     pub private_key_enc: Vec<u8>,
+    /// The public half as a JWK, as published in the JWKS.
     pub public_jwk: String,
     pub created_ms: i64,
+    /// The key signs new tokens from this time on.
     pub signs_from_ms: i64,
+    /// The key stops signing at this time.
     pub retired_ms: Option<i64>,
+    /// The key leaves the JWKS at this time.
     pub unpublish_ms: Option<i64>,
 }
 
 /// Failed-login bookkeeping for one throttling key (an account or a client address).
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, Serialize, Deserialize)]
 pub struct ThrottleRow {
+    /// `account:…`, `address:…`, `unknown:…`, or `known:…` for a remembered address.
     pub key: String,
+    /// Failures counted since the last quiet period.
     pub failures: i64,
+    /// Time of the last counted attempt.
     pub last_failure_ms: i64,
+    /// Attempts are refused unchecked until then; 0 when not blocked.
     pub blocked_until_ms: i64,
 }
 
 /// Something an operator may need to look at later: refresh-token reuse, a revoked family.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SecurityEvent {
+    /// What happened, as a short snake_case name.
     pub kind: String,
     pub user_id: Option<i64>,
     pub session_id: Option<String>,
     pub client_ip: Option<String>,
+    /// Free text for the operator; never a secret.
     pub detail: String,
     pub at_ms: i64,
 }
@@ -118,12 +147,15 @@ pub struct SecurityEvent {
 /// own failure and becomes a 500 without detail at the edge.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A unique constraint was hit.
     #[error("a row with the same unique value exists")]
     Conflict,
+    /// Anything else the driver reported.
     #[error("database error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// What every store call returns.
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The storage contract. One implementation per backend; the same SQL text serves both, so the
@@ -139,8 +171,11 @@ pub trait Store: Send + Sync + 'static {
     /// Finds the user whose username key or email key equals `key`; a key with a NUL character
     /// finds nobody.
     async fn find_user_by_login_key(&self, key: &str) -> StoreResult<Option<UserRow>>;
+    /// The user with this id.
     async fn get_user(&self, id: i64) -> StoreResult<Option<UserRow>>;
+    /// Every user, in id order.
     async fn list_users(&self) -> StoreResult<Vec<UserRow>>;
+    /// How many users exist.
     async fn count_users(&self) -> StoreResult<i64>;
     /// Returns false when no such user exists.
     async fn set_user_disabled(&self, id: i64, disabled: bool) -> StoreResult<bool>;
@@ -150,12 +185,14 @@ pub trait Store: Send + Sync + 'static {
     // Sessions and refresh tokens.
     /// Creates a session together with its first refresh token, atomically.
     async fn create_session(&self, session: &SessionRow, first: &RefreshRow) -> StoreResult<()>;
+    /// The session with this id, live or not.
     async fn get_session(&self, id: &str) -> StoreResult<Option<SessionRow>>;
     /// The session and its user in one read: what every authenticated request needs.
     async fn get_session_with_user(&self, id: &str) -> StoreResult<Option<(SessionRow, UserRow)>>;
     /// Marks the token consumed if, and only if, nobody has consumed it yet. Exactly one of any
     /// number of concurrent callers gets `Some`.
     async fn consume_refresh(&self, digest: &[u8], now_ms: i64) -> StoreResult<Option<RefreshRow>>;
+    /// The stored token with this digest, consumed or not.
     async fn find_refresh(&self, digest: &[u8]) -> StoreResult<Option<RefreshRow>>;
     /// Inserts the token unless a token with that digest exists; inserting the same successor
     /// twice is therefore harmless.
@@ -173,10 +210,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<u64>;
 
     // Signing keys.
+    /// Every key, oldest first; the key ring decides which to publish and which signs.
     async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRow>>;
+    /// Stores a new key; `Conflict` when the kid exists.
     async fn insert_signing_key(&self, key: &SigningKeyRow) -> StoreResult<()>;
 
     // Login throttling.
+    /// The row of a throttling key, if any.
     async fn get_throttle(&self, key: &str) -> StoreResult<Option<ThrottleRow>>;
     /// Replaces the throttling row of `next.key` with `next` if, and only if, the stored row is
     /// still `expected` (`None`: no row). Of any number of concurrent callers expecting the same
@@ -186,10 +226,13 @@ pub trait Store: Send + Sync + 'static {
         expected: Option<&ThrottleRow>,
         next: &ThrottleRow,
     ) -> StoreResult<bool>;
+    /// Deletes the row of a throttling key.
     async fn clear_throttle(&self, key: &str) -> StoreResult<()>;
 
     // Security events.
+    /// Appends a security event.
     async fn record_event(&self, event: &SecurityEvent) -> StoreResult<()>;
+    /// The newest `limit` events, newest first.
     async fn list_events(&self, limit: i64) -> StoreResult<Vec<SecurityEvent>>;
 
     // Export and import: every table, row by row (docs/export-format.md).
@@ -223,11 +266,13 @@ pub fn is_supported_url(url: &str) -> bool {
 pub async fn open(url: &str, migrate: bool) -> anyhow::Result<SharedStore> {
     if url.starts_with("sqlite:") {
         let store = sqlite::SqliteStore::connect(url).await?;
+
         if migrate {
             store.migrate().await?;
         }
         return Ok(Arc::new(store));
     }
+
     if postgres::is_postgres_url(url) {
         let store = postgres::PostgresStore::connect(url).await?;
         if migrate {

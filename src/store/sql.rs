@@ -70,6 +70,7 @@ macro_rules! impl_store {
                 if key.contains('\0') {
                     return Ok(None);
                 }
+
                 let sql = format!(
                     "SELECT {USER_COLUMNS} FROM users WHERE username_key = $1 OR email_key = $1"
                 );
@@ -115,6 +116,7 @@ macro_rules! impl_store {
             }
 
             async fn create_session(&self, s: &SessionRow, first: &RefreshRow) -> StoreResult<()> {
+                // The session and its first refresh token exist together or not at all.
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 sqlx::query(
                     "INSERT INTO sessions (id, user_id, client_id, auth_time_ms, created_ms, \
@@ -130,6 +132,7 @@ macro_rules! impl_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
+
                 sqlx::query(
                     "INSERT INTO refresh_tokens (digest, session_id, generation, issued_ms) \
                      VALUES ($1, $2, $3, $4)",
@@ -156,6 +159,7 @@ macro_rules! impl_store {
                 let Some(session) = self.get_session(id).await? else {
                     return Ok(None);
                 };
+
                 let user = self.get_user(session.user_id).await?;
                 Ok(user.map(|user| (session, user)))
             }
@@ -295,6 +299,7 @@ macro_rules! impl_store {
                 expected: Option<&ThrottleRow>,
                 next: &ThrottleRow,
             ) -> StoreResult<bool> {
+                // Compare-and-swap: insert where no row was seen, else update the row only as seen.
                 let done = match expected {
                     None => sqlx::query(
                         "INSERT INTO login_throttle \

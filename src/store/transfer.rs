@@ -46,6 +46,7 @@ macro_rules! impl_transfer {
                     }};
                 }
 
+                // One transaction, on one snapshot, so that the tables agree with each other.
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 for statement in Self::EXPORT_SNAPSHOT {
                     sqlx::query(statement)
@@ -53,6 +54,7 @@ macro_rules! impl_transfer {
                         .await
                         .map_err(map_err)?;
                 }
+
                 stream!(
                     tx,
                     UserRecord,
@@ -61,6 +63,7 @@ macro_rules! impl_transfer {
                      gender, image, phone, birth_date, role, password_hash, is_disabled, \
                      created_ms FROM users ORDER BY id"
                 );
+
                 stream!(
                     tx,
                     SessionRow,
@@ -68,6 +71,7 @@ macro_rules! impl_transfer {
                     "SELECT id, user_id, client_id, auth_time_ms, created_ms, idle_expires_ms, \
                      expires_ms, revoked_ms, revoke_reason FROM sessions ORDER BY id"
                 );
+
                 stream!(
                     tx,
                     RefreshRow,
@@ -75,6 +79,7 @@ macro_rules! impl_transfer {
                     "SELECT digest, session_id, generation, issued_ms, consumed_ms \
                      FROM refresh_tokens ORDER BY digest"
                 );
+
                 stream!(
                     tx,
                     SigningKeyRow,
@@ -82,6 +87,7 @@ macro_rules! impl_transfer {
                     "SELECT kid, alg, private_key_enc, public_jwk, created_ms, signs_from_ms, \
                      retired_ms, unpublish_ms FROM signing_keys ORDER BY kid"
                 );
+
                 stream!(
                     tx,
                     ThrottleRow,
@@ -89,6 +95,7 @@ macro_rules! impl_transfer {
                     "SELECT key, failures, last_failure_ms, blocked_until_ms \
                      FROM login_throttle ORDER BY key"
                 );
+
                 stream!(
                     tx,
                     EventRecord,
@@ -96,6 +103,7 @@ macro_rules! impl_transfer {
                     "SELECT id, kind, user_id, session_id, client_ip, detail, at_ms \
                      FROM security_events ORDER BY id"
                 );
+
                 tx.commit().await.map_err(map_err)
             }
 
@@ -105,6 +113,7 @@ macro_rules! impl_transfer {
             ) -> $crate::store::StoreResult<()> {
                 use $crate::store::Record;
 
+                // The whole batch commits or none of it does.
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
                 for record in records {
                     let query = match record {
@@ -185,8 +194,10 @@ macro_rules! impl_transfer {
                         .bind(&e.detail)
                         .bind(e.at_ms),
                     };
+
                     query.execute(&mut *tx).await.map_err(map_err)?;
                 }
+
                 tx.commit().await.map_err(map_err)
             }
 

@@ -31,14 +31,17 @@ pub fn check_registrable(uri: &str) -> Result<(), RedirectUriError> {
     if uri.len() > MAX_REDIRECT_URI_BYTES {
         return Err(RedirectUriError::TooLong);
     }
+
     // A fragment is refused on the raw text: the parser would accept an empty one.
     if uri.contains('#') {
         return Err(RedirectUriError::Fragment);
     }
+
     let url = Url::parse(uri).map_err(|_| RedirectUriError::NotAbsolute)?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(RedirectUriError::UserInfo);
     }
+
     match url.scheme() {
         "https" if url.host().is_some() => Ok(()),
         "http" if is_loopback_ip(&url) => Ok(()),
@@ -52,12 +55,14 @@ pub fn matches(registered: &str, requested: &str) -> bool {
     if registered == requested {
         return true;
     }
+
     let (Ok(reg), Ok(req)) = (Url::parse(registered), Url::parse(requested)) else {
         return false;
     };
     if reg.scheme() != "http" || !is_loopback_ip(&reg) || !is_loopback_ip(&req) {
         return false;
     }
+
     // Compare the raw texts with the port taken out of each, so that no normalisation the
     // parser performs can make two different strings equal.
     match (
