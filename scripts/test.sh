@@ -11,4 +11,7 @@ env -u FRONTDESK_TEST_DATABASE_URL cargo test --all-targets "$@"
 if [[ -n "${FRONTDESK_TEST_DATABASE_URL:-}" ]]; then
     echo "==> tests on PostgreSQL (FRONTDESK_TEST_DATABASE_URL is set)"
     cargo test --all-targets "$@"
+else
+    echo "==> PostgreSQL pass skipped: set FRONTDESK_TEST_DATABASE_URL to run the suite there"
+    echo "    (the multi-node and export/import tests only run on PostgreSQL)"
 fi

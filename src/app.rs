@@ -40,6 +40,10 @@ pub async fn build_core(
     )?;
 
     // The signing keys, with a first one generated on a fresh database.
+    let master_source = match &settings.master_key {
+        MasterKeySource::Inline(_) => "the configured master_key".to_owned(),
+        MasterKeySource::File(path) => format!("the master key file {}", path.display()),
+    };
     let keys = KeyService::start(
         store.clone(),
         master.clone(),
@@ -47,7 +51,8 @@ pub async fn build_core(
         settings.signing_alg,
         clock.now_ms(),
     )
-    .await?;
+    .await
+    .with_context(|| format!("opening the signing keys with {master_source}"))?;
 
     // The core, with the demo users if asked for.
     let core = Core::new(

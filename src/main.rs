@@ -1,7 +1,7 @@
 //! The `frontdesk` command: run the server, manage users and signing keys, apply migrations,
 //! export and import a whole database.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use frontdesk::app;
-use frontdesk::config::RawConfig;
+use frontdesk::config::{MasterKeySource, RawConfig};
 use frontdesk::core::accounts::NewAccount;
 use frontdesk::core::clock::SystemClock;
 use frontdesk::core::{Clock, Core};
@@ -115,8 +115,11 @@ struct UserAddArgs {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("FRONTDESK_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            EnvFilter::try_from_env("FRONTDESK_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     match run(Cli::parse()).await {
@@ -174,6 +177,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
         Command::Import { file } => {
             let settings = raw.validate()?;
+            // The file's signing keys are sealed under the exporting deployment's master key;
+            // a fresh key here would import a database nothing can open.
+            if let MasterKeySource::File(path) = &settings.master_key {
+                anyhow::ensure!(
+                    path.exists(),
+                    "the master key file {} does not exist: copy the master key of the \
+                     deployment that wrote {} there first (or set master_key)",
+                    path.display(),
+                    file.display()
+                );
+            }
             std::fs::create_dir_all(&settings.data_dir)?;
             let store = frontdesk::store::open(&settings.database_url, true).await?;
             let counts = transfer::import(store.as_ref(), &file).await?;

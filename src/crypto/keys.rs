@@ -58,6 +58,7 @@ impl MasterKey {
         let mut key = [0u8; 32];
         random.fill(&mut key);
         write_private_file(path, STANDARD.encode(key).as_bytes())?;
+        tracing::warn!(path = %path.display(), "created a new master key file; back it up");
         Ok(Self(key))
     }
 

@@ -9,6 +9,8 @@
 //! are single statements that cannot fail with serialization errors (see `sql.rs`).
 
 use std::str::FromStr;
+
+use anyhow::Context;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -50,11 +52,18 @@ impl PostgresStore {
     /// Connects to the database named by a `postgres://` or `postgresql://` URL.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url)?.application_name("frontdesk");
+        let target = format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        );
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
-            .await?;
+            .await
+            .with_context(|| format!("connecting to PostgreSQL at {target}"))?;
         Ok(Self { pool })
     }
 
