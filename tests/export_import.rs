@@ -133,6 +133,7 @@ async fn sqlite_to_postgres_to_sqlite_keeps_every_row() {
         .env_remove("FRONTDESK_CONFIG")
         .env("FRONTDESK_DATABASE_URL", &target_url)
         .env("FRONTDESK_DATA_DIR", work.path())
+        .env("FRONTDESK_MASTER_KEY_FILE", &master_key)
         .output()
         .expect("run import");
     assert!(!out.status.success());
