@@ -104,7 +104,7 @@ pub async fn start(
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
 ) -> anyhow::Result<RunningServer> {
-    let core = build_core(settings, clock, random).await?;
+    let core = build_core(settings, clock, random.clone()).await?;
 
     let state = AppState {
         core: core.clone(),
@@ -112,6 +112,7 @@ pub async fn start(
         max_body_bytes: settings.max_body_bytes,
         max_header_bytes: settings.max_header_bytes,
         trusted_proxies: settings.trusted_proxies.clone().into(),
+        admin_token: http::admin::admin_token(settings.admin_token.as_ref(), random.as_ref()),
     };
     let router = http::router(state, Duration::from_secs(settings.request_timeout_secs));
 

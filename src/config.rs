@@ -18,6 +18,7 @@ use crate::core::throttle::ThrottlePolicy;
 use crate::core::Policy;
 use crate::crypto::keys::KeyAlg;
 use crate::crypto::password::HashCost;
+use crate::crypto::secret::Secret;
 
 /// The configuration as written, before validation.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -36,6 +37,12 @@ pub struct RawConfig {
     pub master_key: Option<String>,
     /// A file holding the master key; created with mode 0600 if missing.
     pub master_key_file: Option<PathBuf>,
+    /// The token the admin API (`/admin/*`) answers to, as a Bearer token; at least 32
+    /// characters. Without one the admin API does not exist (404). Prefer `admin_token_file`.
+    #[serde(serialize_with = "never_serialized")]
+    pub admin_token: Option<Secret>,
+    /// A file whose first line is the admin token.
+    pub admin_token_file: Option<PathBuf>,
     /// Add the demo users at start.
     pub demo: bool,
     /// Apply database migrations at start (`frontdesk migrate` applies them on demand). Turn it
@@ -117,6 +124,8 @@ impl Default for RawConfig {
             issuer: String::new(),
             master_key: None,
             master_key_file: None,
+            admin_token: None,
+            admin_token_file: None,
             demo: false,
             migrate_on_start: true,
             key_reload_seconds: 5,
@@ -189,6 +198,8 @@ pub struct Settings {
     pub database_url: String,
     /// Where the master key comes from.
     pub master_key: MasterKeySource,
+    /// The admin API's Bearer token; `None` turns the admin API off.
+    pub admin_token: Option<Secret>,
     /// Add the demo users at start.
     pub demo: bool,
     /// Apply database migrations at start.
@@ -219,6 +230,12 @@ pub struct Settings {
     pub policy: Policy,
 }
 
+/// Serialises a secret setting as absent: secrets never leave the process through serde (the
+/// raw configuration is only serialised for its defaults, where every secret is absent anyway).
+fn never_serialized<S: serde::Serializer>(_: &Option<Secret>, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_none()
+}
+
 /// The top-level keys of [`RawConfig`], as the environment spells them after the prefix.
 const TOP_LEVEL_KEYS: &[&str] = &[
     "bind",
@@ -227,6 +244,8 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "issuer",
     "master_key",
     "master_key_file",
+    "admin_token",
+    "admin_token_file",
     "demo",
     "migrate_on_start",
     "key_reload_seconds",
@@ -309,6 +328,7 @@ impl RawConfig {
             bail!("key_reload_seconds: must be 1 to 3600");
         }
         let master_key = master_key_source(self.master_key, self.master_key_file, &self.data_dir)?;
+        let admin_token = admin_token(self.admin_token, self.admin_token_file)?;
         let signing_alg = KeyAlg::parse(&self.signing_alg)
             .with_context(|| format!("signing_alg: {:?} (EdDSA or ES256)", self.signing_alg))?;
 
@@ -326,6 +346,7 @@ impl RawConfig {
             data_dir: self.data_dir,
             database_url,
             master_key,
+            admin_token,
             demo: self.demo,
             migrate_on_start: self.migrate_on_start,
             key_reload_secs: u64::from(self.key_reload_seconds),
@@ -365,6 +386,28 @@ fn master_key_source(
         (None, Some(file)) => MasterKeySource::File(file),
         (None, None) => MasterKeySource::File(data_dir.join("master.key")),
     })
+}
+
+/// The shortest admin token accepted, in characters.
+const MIN_ADMIN_TOKEN_CHARS: usize = 32;
+
+/// The admin token, inline or from the first line of a file, never both.
+fn admin_token(inline: Option<Secret>, file: Option<PathBuf>) -> anyhow::Result<Option<Secret>> {
+    let token = match (inline, file) {
+        (Some(_), Some(_)) => bail!("set admin_token or admin_token_file, not both"),
+        (Some(inline), None) => inline,
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("admin_token_file: reading {}", path.display()))?;
+            Secret::new(text.lines().next().unwrap_or_default().trim())
+        }
+        (None, None) => return Ok(None),
+    };
+
+    if token.expose().chars().count() < MIN_ADMIN_TOKEN_CHARS {
+        bail!("admin_token: must be at least {MIN_ADMIN_TOKEN_CHARS} characters");
+    }
+    Ok(Some(token))
 }
 
 /// Checks the token and session lifetimes.
@@ -567,6 +610,39 @@ mod tests {
             .expect_err("a directory")
             .to_string();
         assert!(err.contains("not a file"), "{err}");
+    }
+
+    #[test]
+    fn admin_token_is_inline_or_a_file_long_enough_and_redacted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("admin-token");
+        std::fs::write(&file, format!("{}\n", "t".repeat(40))).expect("write");
+        let long = Secret::new("s".repeat(32));
+
+        let settings = RawConfig {
+            admin_token_file: Some(file.clone()),
+            ..RawConfig::default()
+        };
+        let settings = settings.validate().expect("valid");
+        assert_eq!(settings.admin_token, Some(Secret::new("t".repeat(40))));
+        assert!(!format!("{settings:?}").contains("tttt"));
+        assert_eq!(
+            RawConfig::default().validate().expect("valid").admin_token,
+            None
+        );
+
+        let both = RawConfig {
+            admin_token: Some(long),
+            admin_token_file: Some(file),
+            ..RawConfig::default()
+        };
+        assert!(both.validate().is_err());
+        let short = RawConfig {
+            admin_token: Some(Secret::new("short")),
+            ..RawConfig::default()
+        };
+        let err = short.validate().expect_err("too short").to_string();
+        assert!(err.contains("admin_token"), "{err}");
     }
 
     #[test]

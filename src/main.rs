@@ -1,5 +1,7 @@
-//! The `frontdesk` command: run the server, manage users and signing keys, apply migrations,
-//! export and import a whole database.
+//! The `frontdesk` command: run the server, manage users, OAuth clients and signing keys, apply
+//! migrations, export and import a whole database.
+
+mod client_command;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -40,6 +42,9 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage OAuth clients (apps).
+    #[command(subcommand)]
+    Client(client_command::ClientCommand),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -156,6 +161,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             raw.demo = false;
             let core = core_for_cli(raw).await?;
             user_command(&core, command).await
+        }
+
+        Command::Client(command) => {
+            raw.demo = false;
+            let core = core_for_cli(raw).await?;
+            client_command::run(&core, command).await
         }
 
         Command::Keys(command) => {

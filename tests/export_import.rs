@@ -2,6 +2,8 @@
 //! SQLite database goes to a file, into PostgreSQL, to a second file, into a fresh SQLite
 //! database and to a third file, and the three files hold the same rows.
 //!
+//! The source holds a row in every table, OAuth clients included.
+//!
 //! Runs only when `FRONTDESK_TEST_DATABASE_URL` names a PostgreSQL database; otherwise it says
 //! why and passes.
 
@@ -12,6 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::{TestApp, TestDatabase, ALICE_PASSWORD, BOB_PASSWORD, TEST_DATABASE_ENV};
+use frontdesk::core::clients::NewClient;
 use frontdesk::store::Table;
 use serde_json::{json, Value};
 
@@ -88,6 +91,13 @@ async fn sqlite_to_postgres_to_sqlite_keeps_every_row() {
         .set_disabled(carol.id, true)
         .await
         .expect("disable carol");
+    let client = NewClient {
+        client_id: "app1".into(),
+        name: "App One".into(),
+        redirect_uris: vec!["https://app1.example/cb".into()],
+        ..NewClient::default()
+    };
+    app.core.create_client(client).await.expect("create app1");
     let master_key = app.dir.path().join("master.key");
     for table in Table::ALL {
         let rows = app.core.store.count_rows(table).await.expect("count");

@@ -1,8 +1,9 @@
-//! The domain: users, sessions (token families), refresh-token rotation, login throttling and
-//! signing keys. The core takes its store, clock and randomness as parameters; it never touches
-//! HTTP or SQL, so every rule here can be tested without either.
+//! The domain: users, sessions (token families), refresh-token rotation, login throttling,
+//! signing keys and OAuth clients. The core takes its store, clock and randomness as parameters;
+//! it never touches HTTP or SQL, so every rule here can be tested without either.
 
 pub mod accounts;
+pub mod clients;
 pub mod clock;
 pub mod demo;
 pub mod error;
@@ -43,6 +44,8 @@ struct Digests {
     refresh: DigestKey,
     /// Derives a refresh token's successor from the token itself, so a retry gets the same one.
     successor: DigestKey,
+    /// Keys the stored digest of every OAuth client secret.
+    client_secret: DigestKey,
 }
 
 impl Core {
@@ -59,6 +62,7 @@ impl Core {
         let digests = Digests {
             refresh: digest_root.derive("refresh-token"),
             successor: digest_root.derive("refresh-successor"),
+            client_secret: digest_root.derive("client-secret"),
         };
         Self {
             store,

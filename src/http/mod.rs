@@ -1,6 +1,7 @@
 //! The HTTP layer: routes, request limits, tracing, and the answers of each dialect. Handlers
 //! are thin: they parse, call one core function, and shape the result.
 
+pub mod admin;
 mod auth;
 mod body;
 mod cookies;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub max_header_bytes: usize,
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Arc<[IpAddr]>,
+    /// The admin API's token; `None` turns the admin API off.
+    pub admin_token: Option<Arc<admin::AdminToken>>,
 }
 
 /// Builds the router with all routes and limits.
@@ -49,6 +52,17 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/users/me", get(auth::me))
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
+        .route(
+            "/admin/clients",
+            get(admin::list_clients).post(admin::create_client),
+        )
+        .route(
+            "/admin/clients/{client_id}",
+            get(admin::get_client)
+                .patch(admin::update_client)
+                .put(admin::update_client)
+                .delete(admin::delete_client),
+        )
         .route("/.well-known/jwks.json", get(wellknown::jwks))
         .route("/healthz", get(wellknown::healthz))
         .fallback(not_found)

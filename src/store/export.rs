@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{RefreshRow, SessionRow, SigningKeyRow, ThrottleRow};
+use super::{ClientRow, RefreshRow, SessionRow, SigningKeyRow, ThrottleRow};
 
 /// A table of the schema, in the order an import must load them (parents before children).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -18,17 +18,19 @@ pub enum Table {
     SigningKeys,
     LoginThrottle,
     SecurityEvents,
+    Clients,
 }
 
 impl Table {
     /// Every table, in load order.
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; 7] = [
         Table::Users,
         Table::Sessions,
         Table::RefreshTokens,
         Table::SigningKeys,
         Table::LoginThrottle,
         Table::SecurityEvents,
+        Table::Clients,
     ];
 
     /// The table's name in the schema and in export files.
@@ -40,6 +42,7 @@ impl Table {
             Table::SigningKeys => "signing_keys",
             Table::LoginThrottle => "login_throttle",
             Table::SecurityEvents => "security_events",
+            Table::Clients => "clients",
         }
     }
 
@@ -57,6 +60,7 @@ impl Table {
             Table::SigningKeys => Record::SigningKey(serde_json::from_value(row)?),
             Table::LoginThrottle => Record::Throttle(serde_json::from_value(row)?),
             Table::SecurityEvents => Record::Event(serde_json::from_value(row)?),
+            Table::Clients => Record::Client(serde_json::from_value(row)?),
         })
     }
 }
@@ -104,6 +108,7 @@ pub enum Record {
     SigningKey(SigningKeyRow),
     Throttle(ThrottleRow),
     Event(EventRecord),
+    Client(ClientRow),
 }
 
 impl Record {
@@ -116,6 +121,7 @@ impl Record {
             Record::SigningKey(_) => Table::SigningKeys,
             Record::Throttle(_) => Table::LoginThrottle,
             Record::Event(_) => Table::SecurityEvents,
+            Record::Client(_) => Table::Clients,
         }
     }
 
@@ -128,6 +134,7 @@ impl Record {
             Record::SigningKey(r) => serde_json::to_value(r),
             Record::Throttle(r) => serde_json::to_value(r),
             Record::Event(r) => serde_json::to_value(r),
+            Record::Client(r) => serde_json::to_value(r),
         }
     }
 }
@@ -149,6 +156,33 @@ pub mod base64_bytes {
         URL_SAFE_NO_PAD
             .decode(text.as_bytes())
             .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Serde for nullable binary columns: unpadded base64url text, or `null`.
+pub mod base64_bytes_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the bytes as base64url without padding, or `null`.
+    pub fn serialize<S: Serializer>(
+        bytes: &Option<Vec<u8>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(bytes) => super::base64_bytes::serialize(bytes, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads base64url without padding, or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<u8>>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapped(#[serde(with = "super::base64_bytes")] Vec<u8>);
+
+        let wrapped: Option<Wrapped> = Option::deserialize(deserializer)?;
+        Ok(wrapped.map(|Wrapped(bytes)| bytes))
     }
 }
 

@@ -5,6 +5,7 @@
 //! statement here, so it holds when several nodes share one database. The backend is chosen once,
 //! in [`open`], from the database URL.
 
+pub(crate) mod clients_sql;
 pub mod export;
 pub mod postgres;
 mod sql;
@@ -115,6 +116,39 @@ pub struct SigningKeyRow {
     pub retired_ms: Option<i64>,
     /// The key leaves the JWKS at this time.
     pub unpublish_ms: Option<i64>,
+}
+
+/// An OAuth client (an app). Lists are space-separated text (docs/clients.md); the core turns
+/// them into vectors.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientRow {
+    /// The public identifier apps send as `client_id`.
+    pub client_id: String,
+    /// Shown to users on the consent page.
+    pub name: String,
+    /// The keyed digest of the client secret; `None` for a public client.
+    #[serde(with = "export::base64_bytes_opt")]
+    pub secret_digest: Option<Vec<u8>>,
+    /// A public client (a native or browser app) cannot keep a secret and must use PKCE.
+    pub is_public: bool,
+    /// A first-party client skips the consent screen.
+    pub is_first_party: bool,
+    /// Space-separated redirect URIs, each compared by exact string.
+    pub redirect_uris: String,
+    /// Space-separated URIs that RP-initiated logout may redirect to.
+    pub post_logout_redirect_uris: String,
+    /// Space-separated scopes the client may ask for.
+    pub allowed_scopes: String,
+    /// Space-separated grant types the client may use.
+    pub grant_types: String,
+    /// Access token lifetime in seconds; `None` means the server's default.
+    pub access_token_ttl_secs: Option<i64>,
+    /// Refresh token (session) lifetime in seconds; `None` means the server's default.
+    pub refresh_token_ttl_secs: Option<i64>,
+    /// The JWS algorithm of this client's ID tokens: `RS256`, `ES256` or `EdDSA`.
+    pub id_token_alg: String,
+    pub created_ms: i64,
 }
 
 /// Failed-login bookkeeping for one throttling key (an account or a client address).
@@ -228,6 +262,18 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// Deletes the row of a throttling key.
     async fn clear_throttle(&self, key: &str) -> StoreResult<()>;
+
+    // OAuth clients.
+    /// Inserts a client; `Conflict` when the client id is taken.
+    async fn create_client(&self, client: &ClientRow) -> StoreResult<()>;
+    /// The client with this id.
+    async fn get_client(&self, client_id: &str) -> StoreResult<Option<ClientRow>>;
+    /// Every client, in client id order.
+    async fn list_clients(&self) -> StoreResult<Vec<ClientRow>>;
+    /// Replaces every column but the id and creation time; false when no such client exists.
+    async fn update_client(&self, client: &ClientRow) -> StoreResult<bool>;
+    /// Deletes a client; false when no such client exists.
+    async fn delete_client(&self, client_id: &str) -> StoreResult<bool>;
 
     // Security events.
     /// Appends a security event.

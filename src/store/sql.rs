@@ -31,6 +31,7 @@ pub(super) const SESSION_COLUMNS: &str = "id, user_id, client_id, auth_time_ms, 
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         $crate::store::transfer::impl_transfer!($store, $db);
+        $crate::store::clients_sql::impl_clients!($store);
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
@@ -340,6 +341,26 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_err)?;
                 Ok(())
+            }
+
+            async fn create_client(&self, c: &$crate::store::ClientRow) -> StoreResult<()> {
+                self.clients_create(c).await
+            }
+
+            async fn get_client(&self, id: &str) -> StoreResult<Option<$crate::store::ClientRow>> {
+                self.clients_get(id).await
+            }
+
+            async fn list_clients(&self) -> StoreResult<Vec<$crate::store::ClientRow>> {
+                self.clients_list().await
+            }
+
+            async fn update_client(&self, c: &$crate::store::ClientRow) -> StoreResult<bool> {
+                self.clients_update(c).await
+            }
+
+            async fn delete_client(&self, id: &str) -> StoreResult<bool> {
+                self.clients_delete(id).await
             }
 
             async fn record_event(&self, e: &SecurityEvent) -> StoreResult<()> {

@@ -31,7 +31,7 @@ macro_rules! impl_transfer {
             ) -> $crate::store::StoreResult<()> {
                 use futures_util::TryStreamExt as _;
                 use $crate::store::{
-                    EventRecord, Record, RefreshRow, SessionRow, SigningKeyRow, ThrottleRow,
+                    ClientRow, EventRecord, Record, RefreshRow, SessionRow, SigningKeyRow, ThrottleRow,
                     UserRecord,
                 };
 
@@ -103,6 +103,12 @@ macro_rules! impl_transfer {
                     "SELECT id, kind, user_id, session_id, client_ip, detail, at_ms \
                      FROM security_events ORDER BY id"
                 );
+
+                let sql = format!(
+                    "SELECT {} FROM clients ORDER BY client_id",
+                    $crate::store::clients_sql::CLIENT_COLUMNS
+                );
+                stream!(tx, ClientRow, Record::Client, &sql);
 
                 tx.commit().await.map_err(map_err)
             }
@@ -193,6 +199,10 @@ macro_rules! impl_transfer {
                         .bind(&e.client_ip)
                         .bind(&e.detail)
                         .bind(e.at_ms),
+                        Record::Client(c) => $crate::store::clients_sql::bind_client!(
+                            sqlx::query($crate::store::clients_sql::INSERT_CLIENT),
+                            c
+                        ),
                     };
 
                     query.execute(&mut *tx).await.map_err(map_err)?;

@@ -3,4 +3,5 @@
 
 pub mod pkce;
 pub mod redirect;
+pub mod registration;
 pub mod scope;
