@@ -64,7 +64,12 @@ impl KeyService {
 
     /// Re-reads the keys from the store, picking up keys added by other nodes.
     pub async fn reload(&self) -> anyhow::Result<()> {
-        let ring = KeyRing::load(&self.store.list_signing_keys().await?, &self.master)?;
+        // Unchanged rows (the usual case on a periodic reload): nothing to decrypt or parse.
+        let rows = self.store.list_signing_keys().await?;
+        if self.ring().is_loaded_from(&rows) {
+            return Ok(());
+        }
+        let ring = KeyRing::load(&rows, &self.master)?;
         let (before, after) = (self.ring().len(), ring.len());
 
         match self.ring.write() {

@@ -172,10 +172,11 @@ impl Core {
 
         let now = self.now_ms();
         let digest = self.digests.refresh.digest(token.expose());
+        let successor = self.successor_of(token);
 
         // Rule 1: the first to consume the token wins.
         if let Some(consumed) = self.store.consume_refresh(&digest, now).await? {
-            return self.rotate(&consumed, token, lifetime, now).await;
+            return self.rotate(&consumed, successor, lifetime, now).await;
         }
 
         // Someone consumed it before: a retry within the window, or reuse.
@@ -185,17 +186,18 @@ impl Core {
             .await?
             .ok_or(AuthError::InvalidRefreshToken)?;
 
+        // Rule 2: a retry within the grace window, while the successor is unused, gets the same
+        // successor. The successor is only looked up when the window is still open.
         let consumed_ms = row.consumed_ms.unwrap_or(now);
-        let successor = self.successor_of(token);
-        let successor_digest = self.digests.refresh.digest(successor.expose());
-        let successor_unused = match self.store.find_refresh(&successor_digest).await? {
-            Some(next) => next.consumed_ms.is_none(),
-            None => true,
-        };
-
-        // Rule 2: a retry within the grace window gets the same successor.
-        if now - consumed_ms <= self.policy.refresh_grace_ms && successor_unused {
-            return self.rotate(&row, token, lifetime, now).await;
+        if now - consumed_ms <= self.policy.refresh_grace_ms {
+            let successor_digest = self.digests.refresh.digest(successor.expose());
+            let successor_unused = match self.store.find_refresh(&successor_digest).await? {
+                Some(next) => next.consumed_ms.is_none(),
+                None => true,
+            };
+            if successor_unused {
+                return self.rotate(&row, successor, lifetime, now).await;
+            }
         }
 
         // Rule 3: reuse. Revoke the family and leave a trace (once: only the revoking request).
@@ -223,12 +225,12 @@ impl Core {
         Err(AuthError::InvalidRefreshToken)
     }
 
-    /// Issues the successor of `spent` (idempotently) and a new access token, if the session
-    /// and its user are still in good standing.
+    /// Issues `successor`, the derived successor of `spent` (idempotently), and a new access
+    /// token, if the session and its user are still in good standing.
     async fn rotate(
         &self,
         spent: &RefreshRow,
-        token: &Secret,
+        successor: Secret,
         lifetime: AccessLifetime,
         now: i64,
     ) -> Result<IssuedTokens, AuthError> {
@@ -243,7 +245,6 @@ impl Core {
         }
 
         // The successor is derived from the token, so a retry inserts the same row, or none.
-        let successor = self.successor_of(token);
         let next = RefreshRow {
             digest: self.digests.refresh.digest(successor.expose()),
             session_id: session.id.clone(),

@@ -79,6 +79,18 @@ impl KeyRing {
         Ok(Self { keys })
     }
 
+    /// True when this ring was loaded from exactly `rows` (same keys, same schedule), so
+    /// loading them again would change nothing.
+    pub fn is_loaded_from(&self, rows: &[SigningKeyRow]) -> bool {
+        self.keys.len() == rows.len()
+            && self.keys.iter().zip(rows).all(|(key, row)| {
+                key.kid == row.kid
+                    && key.signs_from_ms == row.signs_from_ms
+                    && key.retired_ms == row.retired_ms
+                    && key.unpublish_ms == row.unpublish_ms
+            })
+    }
+
     /// True when some key may sign at `now_ms`.
     pub fn can_sign(&self, now_ms: i64) -> bool {
         self.signing_key(now_ms).is_some()
