@@ -244,6 +244,7 @@ impl Http {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: FRONTDESK_TEST_DATABASE_URL and --include-ignored (scripts/test.sh)"]
 async fn two_nodes_share_sessions_rotation_revocation_and_keys() {
     let Some(db) = TestDatabase::postgres().await else {
         println!("skipped: set {TEST_DATABASE_ENV} to a PostgreSQL URL to run the multi-node test");
